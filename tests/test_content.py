@@ -230,15 +230,13 @@ def test_every_entity_is_referenced_by_a_story_or_event():
 
 
 def test_entities_listed_in_a_story_are_linked_in_both_bodies():
-    """Each id in a story's people/orgs/places lists is linked with [[id]] in each language
-    (an entity can be named through a related link, e.g. Bishan District via its government,
-    so only a minority may be missing)."""
+    """Each id in a story's people/orgs/places lists is linked with [[id]] in each language."""
     for (slug, lang), (path, meta, body) in STORY_DATA.items():
         base = STORY_DATA[(slug, "en")][1]
         listed = {i for k in KINDS for i in base.get(k) or []}
         linked = {m.group(1).strip() for m in LINK_RE.finditer(body)}
         missing = listed - linked
-        assert len(missing) <= 2, f"{path}: listed but never linked: {sorted(missing)}"
+        assert not missing, f"{path}: listed but never linked: {sorted(missing)}"
 
 
 # ---------------------------------------------------------------- Chinese script
