@@ -194,6 +194,33 @@ def test_entity_files_are_well_formed():
                     assert DATE_RE.match(as_date(role[key])), f"{path}: role {key}"
 
 
+def translatables():
+    """(where, value) for every human-readable field that may be an {en, zh} map."""
+    out = []
+    for eid, defs in ENTITY_DATA.items():
+        _, path, data = defs[0]
+        out += [(f"{path}: {k}", data[k]) for k in ("name", "summary") if k in data]
+        out += [(f"{path}: role", r.get("title")) for r in data.get("roles") or []]
+    for (path, meta, _) in STORY_DATA.values():
+        out += [(f"{path}: {k}", meta[k]) for k in ("title", "summary") if k in meta]
+        out += [(f"{path}: event", ev.get("title")) for ev in meta.get("events") or []]
+    site = yaml.safe_load((CONTENT / "site.yaml").read_text("utf-8"))
+    out += [(f"site.yaml: {k}", site[k]) for k in ("title", "tagline", "description", "licence")
+            if k in site]
+    out += [(f"site.yaml: tag {t}", v) for t, v in (site.get("tags") or {}).items()]
+    return out
+
+
+def test_translatable_maps_have_only_language_keys():
+    # `{en: Director, Big Data Bureau, zh: 局长}` silently becomes a three-key map in YAML
+    for where, value in translatables():
+        if isinstance(value, dict):
+            assert set(value) <= {"en", "zh"}, f"{where}: keys {sorted(map(str, value))}"
+            assert all(isinstance(v, str) and v.strip() for v in value.values()), where
+        else:
+            assert isinstance(value, str) and value.strip(), f"{where}: {value!r}"
+
+
 def test_registry_is_complete_enough():
     counts = {k: sum(1 for d in ENTITY_DATA.values() if d[0][0] == k) for k in KINDS}
     assert counts["people"] >= 12, counts
