@@ -1,0 +1,211 @@
+"""Stage 2, assemble: per-file records → one complete, immutable `Site`.
+
+Resolves every id (reporting unknown ones with the closest known), lets translations
+inherit the original's fields, drops drafts unless asked, and computes the indexes pages
+need: backlinks, entity timelines, co-mention rankings, hierarchies, members. Also gives
+each story version two digests — its head (what lists show) and its whole — which build.py
+uses to re-render only the pages a change touches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import replace
+
+from site_builder.errors import ContentError, Problem, suggest
+from site_builder.load import Content, EntityFile, Ref, StoryFile
+from site_builder.model import Entity, Event, Role, Site, SiteConfig, StoryVersion
+
+TYPE_WORDS = {"person": "a person", "org": "an organisation", "place": "a place"}
+RELATED_LIMIT = 12
+
+
+def digest(*parts: object) -> str:
+    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
+
+
+class Resolver:
+    """Checks refs against the known entities, collecting problems."""
+
+    def __init__(self, types: dict[str, str], problems: list[Problem]):
+        self.types, self.problems = types, problems
+
+    def check(self, ref: Ref, want: str | None, where: str = "") -> str | None:
+        found = self.types.get(ref.id)
+        if found is None:
+            pool = [i for i, t in self.types.items() if want is None or t == want]
+            word = TYPE_WORDS[want].split(" ", 1)[1] if want else "id"
+            hint = suggest(ref.id, pool) or suggest(ref.id, self.types)
+            self.problems.append(Problem(ref.path, ref.line, f"unknown {word} '{ref.id}'{where}{hint}"))
+            return None
+        if want and found != want:
+            self.problems.append(Problem(ref.path, ref.line, f"'{ref.id}' is {TYPE_WORDS[found]}, not {TYPE_WORDS[want]}{where}"))
+            return None
+        return ref.id
+
+    def ids(self, refs: tuple[Ref, ...], want: str | None) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(i for i in (self.check(r, want) for r in refs) if i))
+
+
+def assemble(content: Content, drafts: bool = False) -> Site:
+    """Build the Site, or raise ContentError with every problem found (loading's included)."""
+    problems = list(content.problems)
+    config = content.config
+    if config is None:
+        raise ContentError(problems)
+    types = _entity_types(content.entities, problems)
+    resolver = Resolver(types, problems)
+    entities = {f.id: _entity(f, resolver) for f in sorted(content.entities, key=lambda f: f.id) if types.get(f.id) == f.type}
+    _check_cycles(entities, content.entities, problems)
+    stories = _stories(content.stories, config, resolver, drafts, problems)
+    if problems:
+        raise ContentError(problems)
+    return _index(config, entities, stories)
+
+
+def _entity_types(files: list[EntityFile], problems: list[Problem]) -> dict[str, str]:
+    types: dict[str, str] = {}
+    first: dict[str, str] = {}
+    for f in sorted(files, key=lambda f: f.path):
+        if f.id in types:
+            problems.append(Problem(f.path, 1, f"id '{f.id}' is already used by {first[f.id]}: ids are unique across people, orgs and places"))
+            continue
+        types[f.id], first[f.id] = f.type, f.path
+    return types
+
+
+def _entity(f: EntityFile, resolver: Resolver) -> Entity:
+    v = f.fields
+    roles = tuple(
+        Role(r.title, r.org and resolver.check(r.org, "org", " in roles"), r.start, r.end)
+        for r in v.get("roles", ())
+    )
+    parent = v.get("parent") and resolver.check(v["parent"], f.type, " as parent")
+    place = v.get("place") and resolver.check(v["place"], "place", " as place")
+    return Entity(
+        type=f.type, id=f.id, name=v["name"] if "name" in v else None, summary=v.get("summary"),
+        kind=v.get("kind"), parent=parent or None, place=place or None, short=v.get("short"),
+        url=v.get("url"), roles=roles, aliases=tuple(v.get("aliases", ())), path=f.path, digest=f.digest,
+    )
+
+
+def _check_cycles(entities: dict[str, Entity], files: list[EntityFile], problems: list[Problem]) -> None:
+    lines = {f.id: f.fields["parent"].line for f in files if "parent" in f.fields}
+    reported: set[str] = set()
+    for start in entities:
+        chain, current = [], start
+        while current and current not in chain:
+            chain.append(current)
+            current = entities[current].parent if current in entities else None
+        if current and current == start and not reported & set(chain):
+            reported.update(chain)
+            cycle = " → ".join(chain + [start])
+            e = entities[start]
+            problems.append(Problem(e.path, lines.get(start, 1), f"parent cycle: {cycle}"))
+
+
+def _stories(files: list[StoryFile], config: SiteConfig, resolver: Resolver, drafts: bool,
+             problems: list[Problem]) -> dict[str, dict[str, StoryVersion]]:
+    by_slug: dict[str, dict[str, StoryFile]] = defaultdict(dict)
+    for f in files:
+        by_slug[f.slug][f.lang] = f
+    default = config.default_language
+    result: dict[str, dict[str, StoryVersion]] = {lang: {} for lang in config.languages}
+    for slug in sorted(by_slug):
+        files_by_lang = by_slug[slug]
+        original = files_by_lang.get(default)
+        if original is None:
+            for f in files_by_lang.values():
+                problems.append(Problem(f.path, 1, f"translation without its original {slug}.{default}.md"))
+            continue
+        base = _version(original, original, resolver)
+        translations = {
+            lang: _version(f, original, resolver)
+            for lang, f in files_by_lang.items() if lang != default
+        }
+        if base is None or (base.draft and not drafts):
+            continue
+        for lang in config.languages:
+            version = base if lang == default else translations.get(lang)
+            if version is None or (version.draft and not drafts):
+                version = replace(base, lang=lang, fallback=True)
+            result[lang][slug] = _with_digests(version)
+    for lang, versions in result.items():
+        result[lang] = dict(sorted(versions.items(), key=lambda kv: (-kv[1].date.toordinal(), kv[0])))
+    return result
+
+
+def _version(f: StoryFile, original: StoryFile, resolver: Resolver) -> StoryVersion | None:
+    """The version a reader of f.lang sees: f's fields over the original's."""
+    v = {**original.fields, **f.fields}
+    if not all(k in v for k in ("title", "date", "summary", "source")):
+        return None  # reported as missing keys while loading
+    ids = {key: resolver.ids(v.get(key, ()), type_) for key, type_ in (("people", "person"), ("orgs", "org"), ("places", "place"))}
+    events = tuple(
+        Event(e.date, e.end, e.title, resolver.ids(e.people, "person"), resolver.ids(e.orgs, "org"),
+              resolver.ids(e.places, "place"), f.slug, i)
+        for i, e in enumerate(v.get("events", ()))
+    )
+    body_file = f if f is original or f.body.strip() else original  # an empty body inherits
+    links = resolver.ids(body_file.links, None)
+    return StoryVersion(
+        slug=f.slug, lang=f.lang, title=v["title"], summary=v["summary"], date=v["date"], source=v["source"],
+        people=ids["people"], orgs=ids["orgs"], places=ids["places"],
+        tags=tuple(dict.fromkeys(r.id for r in v.get("tags", ()))), events=events,
+        draft=bool(v.get("draft", False)), body=body_file.body, body_lang=body_file.lang, path=body_file.path,
+        fallback=False, links=links,
+    )
+
+
+def _with_digests(version: StoryVersion) -> StoryVersion:
+    head = digest(version.slug, version.lang, version.title, version.summary, version.date, version.source,
+                  version.entities, version.tags, version.events, version.fallback, version.links, version.draft)
+    return replace(version, head_digest=head, digest=digest(head, version.body, version.body_lang))
+
+
+def _index(config: SiteConfig, entities: dict[str, Entity],
+           stories: dict[str, dict[str, StoryVersion]]) -> Site:
+    mentions, entity_events, related, events = {}, {}, {}, {}
+    for lang, versions in stories.items():
+        by_entity: dict[str, list[str]] = defaultdict(list)
+        co: dict[str, Counter] = defaultdict(Counter)
+        for slug, version in versions.items():
+            named = version.mentions
+            for entity_id in named:
+                by_entity[entity_id].append(slug)
+                co[entity_id].update(named)
+        mentions[lang] = {i: tuple(s) for i, s in sorted(by_entity.items())}
+        related[lang] = {
+            i: tuple(sorted(((j, n) for j, n in counts.items() if j != i), key=lambda jn: (-jn[1], jn[0]))[:RELATED_LIMIT])
+            for i, counts in sorted(co.items())
+        }
+        all_events = sorted(
+            (e for v in versions.values() for e in v.events),
+            key=lambda e: (e.date.first_day(), e.end.last_day() if e.end else e.date.last_day(), e.story, e.index),
+        )
+        events[lang] = tuple(all_events)
+        per_entity: dict[str, list[Event]] = defaultdict(list)
+        for event in all_events:
+            for entity_id in dict.fromkeys(event.entities):
+                per_entity[entity_id].append(event)
+        entity_events[lang] = {i: tuple(es) for i, es in sorted(per_entity.items())}
+    children: dict[str, list[str]] = defaultdict(list)
+    seated: dict[str, list[str]] = defaultdict(list)
+    members: dict[str, list[tuple[str, Role]]] = defaultdict(list)
+    for entity in entities.values():
+        if entity.parent:
+            children[entity.parent].append(entity.id)
+        if entity.place:
+            seated[entity.place].append(entity.id)
+        for role in entity.roles:
+            if role.org:
+                members[role.org].append((entity.id, role))
+    return Site(
+        config=config, stories=stories, entities=entities, events=events, mentions=mentions,
+        entity_events=entity_events, related=related,
+        children={k: tuple(v) for k, v in sorted(children.items())},
+        seated={k: tuple(v) for k, v in sorted(seated.items())},
+        members={k: tuple(v) for k, v in sorted(members.items())},
+    )
+

@@ -1,0 +1,338 @@
+"""The pipeline: load → assemble → render → write, with caches that make rebuilds cheap.
+
+- Markdown is rendered once per distinct body text (markup.MarkdownCache).
+- Every page has a signature: the digests it is declared to depend on (render.Route.deps),
+  the digests of the entities its templates looked up last time, and the digests of the
+  templates, catalog, configuration and this code. A page whose signature has not changed
+  is not rendered again; a rendered page whose bytes have not changed is not written.
+- Output is written to a staging directory beside `--out`: a full build is swapped in as a
+  whole, an incremental one file by file, and only after every page rendered without error,
+  so a failed build leaves the previous output as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from site_builder import markup
+from site_builder.assemble import assemble
+from site_builder.errors import ContentError, Problem
+from site_builder.i18n import CatalogSet, load_catalogs
+from site_builder.load import load_content
+from site_builder.markup import MarkdownCache, render_bodies
+from site_builder.model import Site
+from site_builder.render import Renderer, Route
+from site_builder.urls import file_of
+
+PARALLEL_THRESHOLD = 400  # pages; below this, forking costs more than it saves
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content: Path = Path("content")
+    templates: Path = Path("templates")
+    out: Path = Path("public")
+    drafts: bool = False
+    cache_dir: Path | None = Path(".cache")
+    jobs: int = 0  # 0: one per core
+    write: bool = True  # False for `check`: everything but the writing
+
+
+@dataclass
+class BuildReport:
+    pages: int = 0
+    rendered: int = 0
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    markdown_rendered: int = 0
+    milliseconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"{self.pages} pages: {self.rendered} rendered, {len(self.written)} written, "
+                f"{len(self.removed)} removed, {self.markdown_rendered} Markdown bodies rendered "
+                f"in {self.milliseconds:.0f} ms")
+
+
+@dataclass
+class PageState:
+    signature: str
+    hash: str
+    looked_up: frozenset[str]
+
+
+def shown_path(path: Path) -> str:
+    """A path as the editor typed it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
+
+
+def load_site(options: BuildOptions) -> Site:
+    return assemble(load_content(options.content, shown_path(options.content)), drafts=options.drafts)
+
+
+def code_digest() -> str:
+    """Pages rendered by older code are not reused."""
+    h = hashlib.sha1()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def templates_digest(templates: Path) -> str:
+    h = hashlib.sha1()
+    for path in sorted(templates.rglob("*")):
+        rel = path.relative_to(templates).as_posix()
+        if path.is_file() and not rel.startswith(("locale/", "static/")):
+            h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def static_files(templates: Path) -> dict[str, Path]:
+    """Site path → file for templates/static, never following a link out of the templates."""
+    root = templates / "static"
+    found: dict[str, Path] = {}
+    if not root.is_dir():
+        return found
+    top = templates.resolve()
+    for directory, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(directory) / name
+            if name.startswith(".") or not path.resolve().is_relative_to(top) or not path.resolve().is_file():
+                continue
+            found["static/" + path.relative_to(root).as_posix()] = path
+    return found
+
+
+class Builder:
+    """One build: decides what to render, renders it, writes what changed."""
+
+    def __init__(self, options: BuildOptions, progress: Callable[[int, int], None] | None = None):
+        self.options, self.progress = options, progress
+        self.report = BuildReport()
+
+    def run(self) -> BuildReport:
+        start = time.perf_counter()
+        options = self.options
+        site = load_site(options)
+        problems: list[Problem] = []
+        catalogs = load_catalogs(options.templates, site.config.languages, problems)
+        if problems:
+            raise ContentError(problems)
+        cache = MarkdownCache(options.cache_dir / "markdown.sqlite" if options.cache_dir else None)
+        try:
+            bodies = {v.body for versions in site.stories.values() for v in versions.values()}
+            before = len(cache.get_many(markup.body_key(b) for b in bodies))
+            rendered_bodies = render_bodies(sorted(bodies), cache, options.jobs or None)
+            self.report.markdown_rendered = len(bodies) - before
+        finally:
+            cache.close()
+        renderer = Renderer(site, options.templates, catalogs, rendered_bodies)
+        self.render_and_write(site, renderer, catalogs)
+        self.report.milliseconds = (time.perf_counter() - start) * 1000
+        return self.report
+
+    # Signatures ------------------------------------------------------------------------
+    def state_path(self) -> Path | None:
+        if not self.options.cache_dir:
+            return None
+        key = hashlib.sha1(str(self.options.out.resolve()).encode()).hexdigest()[:16]
+        return self.options.cache_dir / f"pages-{key}.pickle"
+
+    def previous_state(self) -> dict[str, PageState]:
+        path = self.state_path()
+        if not path or not path.is_file() or not self.options.out.is_dir():
+            return {}
+        try:
+            with path.open("rb") as f:
+                version, pages = pickle.load(f)
+        except Exception:  # a damaged cache is rebuilt, never trusted
+            return {}
+        return pages if version == STATE_VERSION else {}
+
+    def save_state(self, pages: dict[str, PageState]) -> None:
+        path = self.state_path()
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as f:
+                pickle.dump((STATE_VERSION, pages), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+
+    # Rendering and writing --------------------------------------------------------------
+    def render_and_write(self, site: Site, renderer: Renderer, catalogs: CatalogSet) -> None:
+        options = self.options
+        base = hashlib.sha1(repr((code_digest(), templates_digest(options.templates), site.config.digest,
+                                  markup.MARKUP_VERSION)).encode()).hexdigest()
+        statics = static_files(options.templates)
+        routes = renderer.routes()
+        previous = self.previous_state() if options.write else {}
+        full = not previous
+        entity_digest = {i: e.digest for i, e in site.entities.items()}
+
+        def signature(route: Route, looked_up: frozenset[str]) -> str:
+            lang_digest = catalogs.digests.get(route.lang or site.config.default_language, "")
+            looked = [(i, entity_digest.get(i, "-")) for i in sorted(looked_up)]
+            return hashlib.sha1(repr((base, lang_digest, route.deps, looked)).encode()).hexdigest()
+
+        pages: dict[str, PageState] = {}
+        todo: list[Route] = []
+        out = options.out
+        for route in routes:
+            old = previous.get(route.url)
+            if old and old.signature == signature(route, old.looked_up) and (out / file_of(route.url)).is_file():
+                pages[route.url] = old
+            else:
+                todo.append(route)
+        self.report.pages = len(routes) + len(statics)
+        self.report.rendered = len(todo)
+        staging = out.parent / f".{out.name}.staging-{os.getpid()}"
+        if options.write:
+            if staging.exists():
+                shutil.rmtree(staging)
+            staging.mkdir(parents=True)
+        try:
+            results = self.render_all(renderer, todo, staging if options.write else None, previous)
+            for route, (digest_, looked_up, written) in zip(todo, results):
+                pages[route.url] = PageState(signature(route, looked_up), digest_, looked_up)
+                if written:
+                    self.report.written.append(file_of(route.url))
+            for url, path in statics.items():
+                data = path.read_bytes()
+                digest_ = hashlib.sha1(data).hexdigest()
+                old = previous.get(url)
+                pages[url] = PageState(digest_, digest_, frozenset())
+                if not (old and old.hash == digest_ and (out / url).is_file()):
+                    self.report.written.append(url)
+                    if options.write:
+                        target = staging / url
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(data)
+            if not options.write:
+                return
+            stale = sorted(set(previous) - set(pages))
+            self.report.removed = [file_of(url) for url in stale]
+            if full:
+                self.swap_in(staging)
+            else:
+                self.move_in(staging, self.report.written, self.report.removed)
+            self.save_state(pages)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+
+    def render_all(self, renderer: Renderer, routes: list[Route], staging: Path | None,
+                   previous: dict[str, PageState]) -> list[tuple[str, frozenset[str], bool]]:
+        """(hash, entity ids looked up, written) per route, across processes when many."""
+        jobs = self.options.jobs or os.cpu_count() or 1
+        if len(routes) < PARALLEL_THRESHOLD or jobs < 2:
+            return render_slice(renderer, routes, self.options.out, staging, previous, self.progress)
+        context = get_context("fork")
+        slices = [routes[i::jobs] for i in range(jobs)]
+        pipes, workers = [], []
+        for i, chunk in enumerate(slices):
+            receive, send = context.Pipe(duplex=False)
+            report = self.progress if i == 0 else None
+            worker = context.Process(target=_worker, args=(renderer, chunk, self.options.out, staging, previous, send, report, jobs))
+            worker.start()
+            send.close()
+            pipes.append(receive)
+            workers.append(worker)
+        outcomes = []
+        for receive in pipes:
+            try:
+                outcomes.append(receive.recv())
+            except EOFError:
+                outcomes.append(("crash", "a rendering process died"))
+        for worker in workers:
+            worker.join()
+        problems = [p for status, value in outcomes if status == "problems" for p in value]
+        if problems:
+            raise ContentError(problems)
+        for status, value in outcomes:
+            if status == "crash":
+                raise RuntimeError(value)
+        merged: list = [None] * len(routes)
+        for i, (_, value) in enumerate(outcomes):
+            merged[i::jobs] = value
+        return merged
+
+    def swap_in(self, staging: Path) -> None:
+        out = self.options.out
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            os.rename(out, old)
+        os.rename(staging, out)
+        if old.exists():
+            shutil.rmtree(old)
+
+    def move_in(self, staging: Path, written: list[str], removed: list[str]) -> None:
+        out = self.options.out
+        for name in written:
+            target = out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+        for name in removed:
+            target = out / name
+            if target.is_file():
+                target.unlink()
+            parent = target.parent
+            while parent != out and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+
+
+def render_slice(renderer: Renderer, routes: list[Route], out: Path, staging: Path | None,
+                 previous: dict[str, PageState], progress: Callable[[int, int], None] | None = None,
+                 scale: int = 1) -> list:
+    """Render routes; write to `staging` those whose bytes differ from what `out` holds."""
+    results = []
+    for n, route in enumerate(routes, 1):
+        data, looked_up = renderer.render(route)
+        digest_ = hashlib.sha1(data).hexdigest()
+        old = previous.get(route.url)
+        changed = not (old and old.hash == digest_ and (out / file_of(route.url)).is_file())
+        if changed and staging is not None:
+            target = staging / file_of(route.url)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        results.append((digest_, looked_up, changed))
+        if progress and n % 500 == 0:
+            progress(n * scale, len(routes) * scale)
+    return results
+
+
+def _worker(renderer, routes, out, staging, previous, send, progress, scale) -> None:
+    try:
+        send.send(("ok", render_slice(renderer, routes, out, staging, previous, progress, scale)))
+    except ContentError as bad:
+        send.send(("problems", bad.problems))
+    except BaseException:  # reported by the parent, which owns the terminal
+        send.send(("crash", traceback.format_exc()))
+    finally:
+        send.close()
+
+
+def build(options: BuildOptions, progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    """Build the site; raises ContentError with every problem, leaving the output untouched."""
+    return Builder(options, progress).run()
+
+
+def terminal_progress(start: float) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        sys.stderr.write(f"\r  pages {done}/{total}  {time.perf_counter() - start:.1f}s ")
+        sys.stderr.flush()
+    return show

@@ -1,0 +1,37 @@
+"""Problems found in content, collected across a whole run and reported together.
+
+Every stage appends `Problem`s instead of raising on the first one, so an editor sees all
+of them at once as `path:line: message`, sorted by file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from collections.abc import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    """Raised once per run, carrying every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(map(str, self.problems)))
+
+
+def suggest(word: str, known: Iterable[str], n: int = 3) -> str:
+    """A ' (did you mean …?)' hint naming the closest known words, or ''."""
+    close = difflib.get_close_matches(word, sorted(known), n=n, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + ", ".join(f"'{c}'" for c in close) + "?)"

@@ -1,0 +1,153 @@
+"""Story bodies: Markdown → sanitised HTML, cached by content hash.
+
+Python-Markdown renders the body once per distinct text, whatever page or language shows
+it: `[[id]]` links become placeholders, and `link_entities` turns them into real links
+with the entity's name in the page's language and a URL relative to the page. The cache
+therefore never depends on names, languages or page locations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterable
+from multiprocessing import get_context
+from pathlib import Path
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.inlinepatterns import InlineProcessor
+
+# Bump when rendering changes, so cached HTML from older code is not reused.
+MARKUP_VERSION = "1"
+LINK_OPEN, LINK_MID, LINK_CLOSE = "\ue000", "\ue001", "\ue002"
+PLACEHOLDER_RE = re.compile(f"{LINK_OPEN}([^{LINK_MID}]*){LINK_MID}([^{LINK_CLOSE}]*){LINK_CLOSE}")
+ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {"section"}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"style", "colspan", "rowspan"},
+    "th": {"style", "colspan", "rowspan", "scope"},
+    "ol": {"start", "type"},
+    "li": {"value"},
+    "time": {"datetime"},
+}
+
+
+class WikiLinkProcessor(InlineProcessor):
+    """[[id]] / [[id|text]] → a placeholder resolved per page by `link_entities`."""
+
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (Python-Markdown's name)
+        return f"{LINK_OPEN}{m.group(1).strip()}{LINK_MID}{m.group(2) or ''}{LINK_CLOSE}", m.start(0), m.end(0)
+
+
+class WikiLinkExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        # After code spans (190) and escapes (180), before links (160) and references (170).
+        md.inlinePatterns.register(WikiLinkProcessor(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]", md), "wikilink", 175)
+
+
+def new_markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["tables", "fenced_code", "footnotes", "sane_lists", "toc", WikiLinkExtension()],
+        extension_configs={
+            "toc": {"slugify": slugify_unicode, "permalink": False},
+        },
+        output_format="html",
+    )
+
+
+def sanitise(raw_html: str) -> str:
+    """Drop scripts, event handlers and javascript: URLs from author HTML."""
+    return nh3.clean(raw_html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener",
+                     filter_style_properties={"text-align"})
+
+
+def render_markdown(body: str, md: markdown.Markdown | None = None) -> str:
+    md = md or new_markdown()
+    md.reset()
+    return sanitise(md.convert(body))
+
+
+def body_key(body: str) -> str:
+    return hashlib.sha1(f"{MARKUP_VERSION}\0{body}".encode("utf-8")).hexdigest()
+
+
+def link_entities(body_html: str, resolve: Callable[[str], tuple[str, str, str] | None]) -> str:
+    """Replace placeholders by links; `resolve(id)` gives (href, name, name's lang) or None."""
+    def link(m: re.Match) -> str:
+        found = resolve(m.group(1))
+        label = m.group(2)
+        if found is None:
+            return label or html.escape(m.group(1))
+        href, name, lang = found
+        text = label or html.escape(name)
+        lang_attr = f' lang="{lang}"' if lang and not label else ""
+        return f'<a class="entity-link" href="{html.escape(href)}"{lang_attr}>{text}</a>'
+    return PLACEHOLDER_RE.sub(link, body_html)
+
+
+class MarkdownCache:
+    """Rendered bodies on disk, keyed by `body_key`: a rebuild renders only new text."""
+
+    def __init__(self, path: Path | None):
+        self.db = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path)
+            self.db.execute("CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        if self.db is None:
+            return {}
+        keys = list(keys)
+        found: dict[str, str] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            rows = self.db.execute(f"SELECT key, html FROM body WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            found.update(rows)
+        return found
+
+    def put_many(self, items: dict[str, str]) -> None:
+        if self.db is not None and items:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?)", items.items())
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
+_worker_md: markdown.Markdown | None = None
+
+
+def _render_in_worker(body: str) -> str:
+    global _worker_md  # one Markdown instance per worker process, reused across bodies
+    if _worker_md is None:
+        _worker_md = new_markdown()
+    return render_markdown(body, _worker_md)
+
+
+def render_bodies(bodies: Iterable[str], cache: MarkdownCache, jobs: int | None = None) -> dict[str, str]:
+    """key → HTML for every body, rendering only cache misses, across processes when many."""
+    by_key = {body_key(b): b for b in bodies}
+    found = cache.get_many(by_key)
+    missing = [k for k in by_key if k not in found]
+    jobs = jobs or os.cpu_count() or 1
+    if len(missing) >= 64 and jobs > 1:
+        with get_context("fork").Pool(jobs) as pool:
+            rendered = pool.map(_render_in_worker, [by_key[k] for k in missing], chunksize=32)
+    else:
+        md = new_markdown()
+        rendered = [render_markdown(by_key[k], md) for k in missing]
+    new = dict(zip(missing, rendered))
+    cache.put_many(new)
+    found.update(new)
+    return found

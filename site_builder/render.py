@@ -1,0 +1,419 @@
+"""Stage 3, render: the Site → pages, each a site path and its bytes.
+
+`routes()` lists every page of DESIGN.md's table for every language, each with the digests
+it is declared to depend on; `Renderer.render(route)` turns one into bytes and also returns
+the entity ids its templates looked up, so build.py can tell later which pages an entity
+edit touches. This is the only module that touches templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import traceback
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+from babel.numbers import format_decimal
+from markupsafe import Markup
+
+from site_builder import urls
+from site_builder.config import ENTITY_TYPES, LANGUAGES
+from site_builder.errors import ContentError, Problem
+from site_builder.i18n import CatalogSet, format_partial
+from site_builder.markup import body_key, link_entities
+from site_builder.model import Entity, PartialDate, Site, StoryVersion, Text
+
+ENTITY_ORDER = ("person", "org", "place")
+
+
+@dataclass(frozen=True)
+class Route:
+    url: str
+    kind: str  # which page builder renders it
+    lang: str | None
+    key: str = ""  # slug, entity id or tag, for builders that need one
+    deps: tuple[str, ...] = ()
+
+
+def digest(*parts: object) -> str:
+    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
+
+
+def make_environment(templates: Path, lang: str | None, catalogs: CatalogSet) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(catalogs.translations[lang or "en"], newstyle=True)
+    return env
+
+
+def sort_key_for(lang: str) -> Callable[[str], tuple]:
+    """Index order: pinyin for Chinese (pypinyin), case-folded alphabet otherwise."""
+    if lang == "zh":
+        from pypinyin import Style, lazy_pinyin
+
+        return lambda text: (lazy_pinyin(text, style=Style.TONE3), text)
+    return lambda text: (text.casefold(), text)
+
+
+class Renderer:
+    """Renders routes of one Site with one set of templates and catalogs."""
+
+    def __init__(self, site: Site, templates: Path, catalogs: CatalogSet, bodies: dict[str, str]):
+        self.site, self.templates, self.bodies = site, templates, bodies
+        self.config = site.config
+        self.default = site.config.default_language
+        self.envs = {lang: make_environment(templates, lang, catalogs) for lang in site.config.languages}
+        self.envs[None] = self.envs[self.default]
+        self.heads = {
+            lang: digest(*(v.head_digest for v in versions.values())) for lang, versions in site.stories.items()
+        }
+        self.order = {lang: list(versions) for lang, versions in site.stories.items()}
+        self.position = {lang: {slug: i for i, slug in enumerate(order)} for lang, order in self.order.items()}
+        self.mention_counts = {
+            lang: {i: len(slugs) for i, slugs in per.items()} for lang, per in site.mentions.items()
+        }
+
+    # Routes ----------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        site, routes = self.site, []
+        all_langs_heads = digest(*self.heads.values())
+        routes.append(Route("", "chooser", None))
+        routes.append(Route(urls.not_found(None), "not_found", None))
+        routes.append(Route("sitemap.xml", "sitemap", None, deps=(all_langs_heads, digest(*site.entities))))
+        for lang in site.config.languages:
+            versions = site.stories[lang]
+            heads = self.heads[lang]
+            routes += [
+                Route(urls.home(lang), "home", lang, deps=(heads,)),
+                Route(urls.stories(lang), "archive", lang, deps=(heads,)),
+                Route(urls.timeline(lang), "timeline", lang, deps=(heads,)),
+                Route(urls.tags(lang), "tags", lang, deps=(heads,)),
+                Route(urls.feed(lang), "feed", lang, deps=(heads,)),
+                Route(urls.not_found(lang), "not_found", lang),
+            ]
+            for tag in sorted({t for v in versions.values() for t in v.tags}):
+                routes.append(Route(urls.tag(lang, tag), "tag", lang, tag, deps=(heads,)))
+            for slug, version in versions.items():
+                routes.append(Route(urls.story(lang, slug), "story", lang, slug, deps=self.story_deps(lang, version)))
+            for type_ in ENTITY_ORDER:
+                ids = [e.id for e in site.entities_of(type_)]
+                routes.append(Route(urls.entity_index(lang, type_), "entity_index", lang, type_, deps=(heads, digest(ids))))
+            for entity in site.entities.values():
+                deps = self.entity_deps(lang, entity)
+                routes.append(Route(urls.entity(lang, entity), "entity", lang, entity.id, deps=deps))
+                routes.append(Route(urls.entity_feed(lang, entity), "entity_feed", lang, entity.id, deps=deps))
+        return routes
+
+    def story_deps(self, lang: str, version: StoryVersion) -> tuple[str, ...]:
+        others = tuple(self.site.stories[other][version.slug].head_digest for other in self.config.languages)
+        return (version.digest, *others, *(v.head_digest for v in self.neighbours(lang, version.slug) if v))
+
+    def entity_deps(self, lang: str, entity: Entity) -> tuple[str, ...]:
+        site = self.site
+        slugs = set(site.mentions[lang].get(entity.id, ())) | {e.story for e in site.entity_events[lang].get(entity.id, ())}
+        versions = site.stories[lang]
+        structure = (site.children.get(entity.id), site.seated.get(entity.id),
+                     [p for p, _ in site.members.get(entity.id, ())])
+        return (entity.digest, digest(structure), *sorted(versions[s].head_digest for s in slugs))
+
+    def neighbours(self, lang: str, slug: str) -> tuple[StoryVersion | None, StoryVersion | None]:
+        """(older, newer) story in the archive's order."""
+        order, i = self.order[lang], self.position[lang][slug]
+        versions = self.site.stories[lang]
+        older = versions[order[i + 1]] if i + 1 < len(order) else None
+        newer = versions[order[i - 1]] if i > 0 else None
+        return older, newer
+
+    # Rendering -------------------------------------------------------------------------
+    def render(self, route: Route) -> tuple[bytes, frozenset[str]]:
+        """The page's bytes and the entity ids it looked up."""
+        page = PageContext(self, route)
+        builder = getattr(self, f"page_{route.kind}")
+        template, context = builder(page, route)
+        env = self.envs[route.lang]
+        try:
+            text = env.get_template(template).render(page=page, site=self.config, lang=route.lang or self.default, **page.helpers(), **context)
+        except jinja2.TemplateError as bad:
+            raise ContentError([template_problem(bad, self.templates, template)]) from None
+        return text.encode("utf-8"), frozenset(page.looked_up)
+
+    def page_chooser(self, page: PageContext, route: Route):
+        return "chooser.html", {"page_languages": [(LANGUAGES[l], page.href(urls.home(l))) for l in self.config.languages]}
+
+    def page_not_found(self, page: PageContext, route: Route):
+        return "404.html", {"page_languages": [(LANGUAGES[l], page.href(urls.home(l))) for l in self.config.languages]}
+
+    def page_home(self, page: PageContext, route: Route):
+        lang = route.lang
+        latest = list(self.site.stories[lang].values())[:8]
+        events = self.site.events[lang][-8:][::-1]
+        counts = self.mention_counts[lang]
+        key_entities = {
+            type_: sorted((e for e in self.site.entities_of(type_) if counts.get(e.id)), key=lambda e: (-counts[e.id], e.id))[:6]
+            for type_ in ENTITY_ORDER
+        }
+        return "home.html", {"stories": latest, "events": events, "key_entities": key_entities, "counts": counts}
+
+    def page_archive(self, page: PageContext, route: Route):
+        versions = list(self.site.stories[route.lang].values())
+        years = [(year, list(group)) for year, group in groupby(versions, key=lambda v: v.date.year)]
+        return "archive.html", {"years": years}
+
+    def page_story(self, page: PageContext, route: Route):
+        lang, site = route.lang, self.site
+        version = site.stories[lang][route.key]
+        older, newer = self.neighbours(lang, route.key)
+        people = [
+            (site.entities[p], [r for r in site.entities[p].roles if r.held_on(version.date)])
+            for p in version.people
+        ]
+        body = link_entities(self.bodies[body_key(version.body)], page.resolve_link)
+        other = {l: site.stories[l][route.key] for l in self.config.languages}
+        return "story.html", {"story": version, "body": Markup(body), "people": people, "older": older,
+                              "newer": newer, "versions": other}
+
+    def page_entity_index(self, page: PageContext, route: Route):
+        lang, type_ = route.lang, route.key
+        key = sort_key_for(lang)
+        entities = sorted(self.site.entities_of(type_), key=lambda e: key(e.name.pick(lang, self.default)[0]))
+        return "entity_index.html", {"type": type_, "entities": entities, "counts": self.mention_counts[lang]}
+
+    def page_entity(self, page: PageContext, route: Route):
+        lang, site = route.lang, self.site
+        entity = site.entities[route.key]
+        stories = [site.stories[lang][s] for s in site.mentions[lang].get(entity.id, ())]
+        members = sorted(site.members.get(entity.id, ()), key=lambda pr: (pr[1].start or PartialDate(0), pr[0]), reverse=True)
+        children = defaultdict(list)
+        for child in site.children.get(entity.id, ()):
+            children[site.entities[child].type].append(site.entities[child])
+        return "entity.html", {
+            "entity": entity, "stories": stories, "events": site.entity_events[lang].get(entity.id, ()),
+            "related": site.related[lang].get(entity.id, ()), "members": members,
+            "children": dict(children), "seated": [site.entities[i] for i in site.seated.get(entity.id, ())],
+        }
+
+    def page_entity_feed(self, page: PageContext, route: Route):
+        entity = self.site.entities[route.key]
+        stories = [self.site.stories[route.lang][s] for s in self.site.mentions[route.lang].get(entity.id, ())]
+        return "feed.xml", {"stories": stories, "feed_title": entity.name, "feed_page": urls.entity(route.lang, entity)}
+
+    def page_feed(self, page: PageContext, route: Route):
+        stories = list(self.site.stories[route.lang].values())
+        return "feed.xml", {"stories": stories, "feed_title": self.config.title, "feed_page": urls.home(route.lang)}
+
+    def page_timeline(self, page: PageContext, route: Route):
+        entries = timeline_entries(self.site, route.lang)
+        years = [(year, list(group)) for year, group in groupby(entries, key=lambda e: e.date.year)]
+        tags = sorted({t for v in self.site.stories[route.lang].values() for t in v.tags})
+        return "timeline.html", {"years": years, "tags": tags}
+
+    def page_tags(self, page: PageContext, route: Route):
+        counts: dict[str, int] = defaultdict(int)
+        for version in self.site.stories[route.lang].values():
+            for tag in version.tags:
+                counts[tag] += 1
+        key = sort_key_for(route.lang)
+        ordered = sorted(counts, key=lambda t: key(page.tag_name(t)))
+        return "tags.html", {"tags": [(t, counts[t]) for t in ordered]}
+
+    def page_tag(self, page: PageContext, route: Route):
+        stories = [v for v in self.site.stories[route.lang].values() if route.key in v.tags]
+        return "tag.html", {"tag": route.key, "stories": stories}
+
+    def page_sitemap(self, page: PageContext, route: Route):
+        entries = []
+        for group in self.logical_pages():
+            real = [(lang, url) for lang, url, is_real in group if is_real]
+            alternates = [(LANGUAGES[lang].hreflang, page.absolute(url)) for lang, url in real]
+            default_url = next(url for lang, url, _ in group if lang == self.default)
+            alternates.append(("x-default", page.absolute(default_url)))
+            for lang, url in real:
+                entries.append((page.absolute(url), alternates))
+        return "sitemap.xml", {"entries": entries}
+
+    def logical_pages(self) -> list[list[tuple[str, str, bool]]]:
+        """Each page in all its languages: (lang, url, is a real translation)."""
+        langs = self.config.languages
+        groups = [[(l, make(l), True) for l in langs] for make in (urls.home, urls.stories, urls.timeline, urls.tags)]
+        for type_ in ENTITY_ORDER:
+            groups.append([(l, urls.entity_index(l, type_), True) for l in langs])
+        for tag in sorted({t for v in self.site.stories[self.default].values() for t in v.tags}):
+            groups.append([(l, urls.tag(l, tag), True) for l in langs])
+        for slug in self.site.stories[self.default]:
+            groups.append([(l, urls.story(l, slug), not self.site.stories[l][slug].fallback) for l in langs])
+        for entity in self.site.entities.values():
+            groups.append([(l, urls.entity(l, entity), True) for l in langs])
+        return groups
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: PartialDate
+    end: PartialDate | None
+    kind: str  # 'event' or 'story'
+    anchor: str
+    title: Text
+    story: StoryVersion
+    entities: tuple[str, ...]
+    types: tuple[str, ...]  # entity types named, for the timeline's filter
+
+
+def timeline_entries(site: Site, lang: str) -> list[TimelineEntry]:
+    """Every event and every story publication, oldest first."""
+    def types(ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(t for t in ENTITY_ORDER if any(site.entities[i].type == t for i in ids))
+
+    entries = [
+        TimelineEntry(e.date, e.end, "event", e.anchor, e.title, site.stories[lang][e.story], e.entities, types(e.entities))
+        for e in site.events[lang]
+    ]
+    for version in site.stories[lang].values():
+        d = version.date
+        entries.append(TimelineEntry(PartialDate(d.year, d.month, d.day), None, "story", f"story-{version.slug}",
+                                     version.title, version, version.entities, types(version.entities)))
+    entries.sort(key=lambda e: (e.date.first_day(), e.kind == "story", e.story.slug, e.anchor))
+    return entries
+
+
+class PageContext:
+    """Per-page helpers for templates: links relative to this page, names in its language.
+
+    Every entity lookup is recorded: build.py re-renders this page when one of them changes.
+    """
+
+    def __init__(self, renderer: Renderer, route: Route):
+        self.renderer, self.route = renderer, route
+        self.url = route.url
+        self.lang = route.lang or renderer.default
+        self.default = renderer.default
+        self.config = renderer.config
+        self.site = renderer.site
+        self.absolute_links = route.kind == "not_found"
+        self.base_path = urlsplit(self.config.base_url).path or "/"
+        self.looked_up: set[str] = set()
+
+    def helpers(self) -> dict[str, Callable]:
+        return {
+            "href": self.href, "absolute": self.absolute, "tr": self.tr, "lang_attr": self.lang_attr,
+            "lookup": self.entity, "name": self.name, "entity_url": self.entity_url, "entity_link": self.entity_link,
+            "story_url": self.story_url, "date": self.date, "year_label": self.year_label, "number": self.number, "tag_name": self.tag_name,
+            "urls": urls, "language": LANGUAGES[self.lang], "languages": LANGUAGES,
+            "alternates": self.alternates, "canonical": self.canonical, "switch": self.switch,
+        }
+
+    # Links
+    def href(self, url: str) -> str:
+        if self.absolute_links:
+            return self.base_path + url
+        return urls.relative(self.url, url)
+
+    def absolute(self, url: str) -> str:
+        return self.config.base_url + url
+
+    def story_url(self, slug: str, lang: str | None = None) -> str:
+        return self.href(urls.story(lang or self.lang, slug))
+
+    # Texts
+    def tr(self, text: Text | None) -> str:
+        return text.pick(self.lang, self.default)[0] if text else ""
+
+    def lang_attr(self, text: Text | None, lang: str | None = None) -> Markup:
+        """` lang="…"` when the text shown is not in the page's language (a fallback)."""
+        shown = lang or (text.pick(self.lang, self.default)[1] if text else self.lang)
+        return Markup(f' lang="{LANGUAGES[shown].hreflang}"') if shown != self.lang else Markup("")
+
+    def entity(self, entity_id: str) -> Entity:
+        self.looked_up.add(entity_id)
+        return self.site.entities[entity_id]
+
+    def name(self, entity_id: str) -> str:
+        return self.tr(self.entity(entity_id).name)
+
+    def entity_url(self, entity_id: str, lang: str | None = None) -> str:
+        return self.href(urls.entity(lang or self.lang, self.entity(entity_id)))
+
+    def entity_link(self, entity_id: str) -> Markup:
+        e = self.entity(entity_id)
+        return Markup('<a href="{}" class="entity-link entity-{}"{}>{}</a>').format(
+            self.entity_url(entity_id), e.type, self.lang_attr(e.name), self.tr(e.name))
+
+    def resolve_link(self, entity_id: str) -> tuple[str, str, str] | None:
+        if entity_id not in self.site.entities:
+            return None
+        e = self.entity(entity_id)
+        name, lang = e.name.pick(self.lang, self.default)
+        return self.entity_url(entity_id), name, LANGUAGES[lang].hreflang if lang != self.lang else ""
+
+    def tag_name(self, tag: str) -> str:
+        text = self.config.tags.get(tag)
+        return self.tr(text) if text else tag
+
+    def date(self, value: PartialDate | dt.date, end: PartialDate | None = None) -> str:
+        if isinstance(value, dt.date):
+            value = PartialDate(value.year, value.month, value.day)
+        return format_partial(value, self.lang, end)
+
+    def year_label(self, year: int) -> str:
+        return format_partial(PartialDate(year), self.lang)
+
+    def number(self, value: int) -> str:
+        return format_decimal(value, locale=LANGUAGES[self.lang].locale)
+
+    # Languages
+    def group(self) -> list[tuple[str, str, bool]]:
+        """This page in every language: (lang, url, is real)."""
+        route, site = self.route, self.site
+        if route.lang is None:
+            return [(l, route.url, True) for l in self.config.languages]
+        rest = route.url[len(route.lang) :]
+        real = lambda l: True  # noqa: E731
+        if route.kind == "story":
+            real = lambda l: not site.stories[l][route.key].fallback  # noqa: E731
+        return [(l, l + rest, real(l)) for l in self.config.languages]
+
+    def alternates(self) -> list[tuple[str, str]]:
+        if self.route.lang is None or self.route.kind == "not_found":
+            return []
+        group = self.group()
+        result = [(LANGUAGES[l].hreflang, self.absolute(u)) for l, u, real in group if real]
+        default_url = next(u for l, u, _ in group if l == self.default)
+        result.append(("x-default", self.absolute(default_url)))
+        return result
+
+    def canonical(self) -> str:
+        group = {l: (u, real) for l, u, real in self.group()}
+        url, real = group.get(self.lang, (self.url, True))
+        if not real:
+            url = group[self.default][0]
+        return self.absolute(url)
+
+    def switch(self) -> list[tuple[str, str, bool]]:
+        """(language, href, is current) for the language switch: the same page elsewhere."""
+        if self.route.lang is None:
+            return []
+        return [(LANGUAGES[l], self.href(u), l == self.lang) for l, u, _ in self.group()]
+
+
+def template_problem(bad: jinja2.TemplateError, templates: Path, fallback: str) -> Problem:
+    """Where in which template a rendering error happened, as a Problem."""
+    if isinstance(bad, jinja2.TemplateSyntaxError):
+        name = bad.filename or bad.name or fallback
+        return Problem(name if "/" in str(name) else str(templates / name), bad.lineno or 0, f"template error: {bad.message}")
+    for frame in reversed(traceback.extract_tb(bad.__traceback__)):
+        if frame.filename and str(templates) in frame.filename:
+            return Problem(frame.filename, frame.lineno or 0, f"template error: {bad}")
+    return Problem(str(templates / fallback), 0, f"template error: {bad}")
+
