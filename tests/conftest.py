@@ -1,0 +1,151 @@
+"""Shared fixtures: a small bilingual site written inline into tmp_path, and ways to build it."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from site_builder.build import BuildOptions, build
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "templates"
+
+SITE_YAML = """\
+title: {en: Test Briefing, zh: 测试简报}
+tagline: {en: A small site for tests, zh: 测试用的小网站}
+base_url: https://example.org/briefing/
+languages: [en, zh]
+default_language: en
+tags:
+  innovation: {en: Innovation, zh: 创新}
+"""
+
+STORY_EN = """\
+---
+title: GBSA opens its first China innovation centre in Chongqing
+date: 2024-05-09
+summary: The agency's first centre in China opens in Liangjiang.
+source:
+  publisher: iChongqing
+  title: "South Korea's GBSA Launches Its First China Innovation Center in Chongqing"
+  author: Dai Yuan
+people: [kang-sungcheon]
+orgs: [gbsa]
+places: [chongqing]
+tags: [innovation]
+events:
+  - date: 2024-05
+    title: {en: GBSA and Liangjiang sign an agreement, zh: GBSA与两江新区签署协议}
+    orgs: [gbsa]
+    places: [chongqing]
+---
+[[kang-sungcheon]] leads [[gbsa|the agency]], which opened a centre in [[chongqing]].
+
+## Details
+
+| Figure | Value |
+|:--|--:|
+| Companies | 90 |
+"""
+
+STORY_ZH = """\
+---
+title: GBSA在重庆设立首个中国创新中心
+summary: 该机构在中国的首个中心落户两江。
+---
+[[kang-sungcheon]]领导的[[gbsa]]在[[chongqing]]设立中心。
+"""
+
+OLDER_EN = """\
+---
+title: Gyeonggi and Chongqing open a new door
+date: 2019-12-10
+summary: Governor Lee and Mayor Tang agree to cooperate.
+source:
+  publisher: Gyeonggi Provincial Government
+  title: Gyeonggi Province and Chongqing City Agree
+events:
+  - date: 2019-11-27
+    title: {en: Lee and Tang meet in Chongqing}
+    places: [chongqing]
+  - date: 2015-10
+    end: 2016-03
+    title: {en: A range of months}
+---
+An untranslated story about [[chongqing]].
+"""
+
+PERSON = """\
+name: {en: Kang Sungcheon}
+summary: {en: President of GBSA., zh: GBSA院长。}
+roles:
+  - title: {en: President, zh: 院长}
+    org: gbsa
+    start: 2023
+"""
+
+ORG = """\
+name: {en: Gyeonggi Business & Science Accelerator}
+short: {en: GBSA}
+kind: agency
+place: gyeonggi
+"""
+
+CHONGQING = """\
+name: {en: Chongqing, zh: 重庆}
+kind: municipality
+parent: china
+"""
+
+BASE_FILES = {
+    "content/site.yaml": SITE_YAML,
+    "content/stories/gbsa-centre.en.md": STORY_EN,
+    "content/stories/gbsa-centre.zh.md": STORY_ZH,
+    "content/stories/new-door.en.md": OLDER_EN,
+    "content/people/kang-sungcheon.yaml": PERSON,
+    "content/orgs/gbsa.yaml": ORG,
+    "content/places/chongqing.yaml": CHONGQING,
+    "content/places/china.yaml": "name: {en: China, zh: 中国}\nkind: country\n",
+    "content/places/gyeonggi.yaml": "name: {en: Gyeonggi Province, zh: 京畿道}\nkind: province\n",
+}
+
+
+def write_files(root: Path, files: dict[str, str | bytes | None]) -> None:
+    """Write (or, for None, delete) files under root."""
+    for name, text in files.items():
+        path = root / name
+        if text is None:
+            path.unlink(missing_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, encoding="utf-8")
+
+
+@pytest.fixture
+def make_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """make_site(files, base=True) → project dir with content/ and a copy of the templates.
+
+    The working directory becomes the project, so `.cache/` and `public/` land there.
+    """
+
+    def make(files: dict[str, str | bytes | None] | None = None, base: bool = True) -> Path:
+        root = tmp_path / "site"
+        if not (root / "templates").exists():
+            shutil.copytree(TEMPLATES, root / "templates", ignore=shutil.ignore_patterns("*.mo"))
+        write_files(root, {**(BASE_FILES if base else {}), **(files or {})})
+        monkeypatch.chdir(root)
+        return root
+
+    return make
+
+
+def build_site(root: Path, **options) -> object:
+    """Build root/content with root/templates into root/public."""
+    return build(BuildOptions(root / "content", root / "templates", root / "public",
+                              cache_dir=root / ".cache", **options))
