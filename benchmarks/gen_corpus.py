@@ -308,6 +308,7 @@ class Corpus:
         en = []
         for _ in range(3000):
             words = rng.choices(EN_WORDS, k=rng.randint(8, 20))
+            words[0] = words[0].capitalize()
             if rng.random() < 0.35:
                 i = rng.randrange(2, len(words) - 1)
                 words[i] += ","
@@ -317,8 +318,7 @@ class Corpus:
             elif rng.random() < 0.08:
                 i = rng.randrange(len(words))
                 words[i] = f"*{words[i].rstrip(',')}*"
-            s = " ".join(words)
-            en.append(s[0].upper() + s[1:] + ".")
+            en.append(" ".join(words) + ".")
         zh = []
         for _ in range(3000):
             words = rng.choices(ZH_WORDS, k=rng.randint(6, 16))
