@@ -218,7 +218,14 @@ class Renderer:
         entries = timeline_entries(self.site, route.lang)
         years = [(year, list(group)) for year, group in groupby(entries, key=lambda e: e.date.year)]
         tags = sorted({t for v in self.site.stories[route.lang].values() for t in v.tags})
-        return "timeline.html", {"years": years, "tags": tags}
+        named = {i for entry in entries for i in entry.entities}
+        key = sort_key_for(route.lang)
+        entities = {  # for the single-entity filter, per type in index order
+            type_: [e.id for e in sorted((e for e in self.site.entities_of(type_) if e.id in named),
+                                         key=lambda e: key(e.name.pick(route.lang, self.default)[0]))]
+            for type_ in ENTITY_ORDER
+        }
+        return "timeline.html", {"years": years, "tags": tags, "filter_entities": entities}
 
     def page_tags(self, page: PageContext, route: Route):
         counts: dict[str, int] = defaultdict(int)
