@@ -14,10 +14,9 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from site_builder.errors import ContentError, Problem, suggest
-from site_builder.load import Content, EntityFile, Ref, StoryFile
+from site_builder.load import TYPE_WORDS, Content, EntityFile, Ref, StoryFile
 from site_builder.model import Entity, Event, Role, Site, SiteConfig, StoryVersion
 
-TYPE_WORDS = {"person": "a person", "org": "an organisation", "place": "a place"}
 RELATED_LIMIT = 12
 
 
@@ -26,21 +25,26 @@ def digest(*parts: object) -> str:
 
 
 class Resolver:
-    """Checks refs against the known entities, collecting problems."""
+    """Checks refs against the known entities, collecting problems.
 
-    def __init__(self, types: dict[str, str], problems: list[Problem]):
-        self.types, self.problems = types, problems
+    An id claimed by two files is reported once, as a duplicate; refs to it are not
+    reported again as being of the wrong type.
+    """
 
-    def check(self, ref: Ref, want: str | None, where: str = "") -> str | None:
+    def __init__(self, types: dict[str, str], duplicated: set[str], problems: list[Problem]):
+        self.types, self.duplicated, self.problems = types, duplicated, problems
+
+    def check(self, ref: Ref, want: str | None) -> str | None:
         found = self.types.get(ref.id)
+        prefix = f"{ref.field}: " if ref.field else ""
         if found is None:
-            pool = [i for i, t in self.types.items() if want is None or t == want]
+            pool = [i for i, t in self.types.items() if t == want]
             word = TYPE_WORDS[want].split(" ", 1)[1] if want else "id"
             hint = suggest(ref.id, pool) or suggest(ref.id, self.types)
-            self.problems.append(Problem(ref.path, ref.line, f"unknown {word} '{ref.id}'{where}{hint}"))
+            self.problems.append(Problem(ref.path, ref.line, f"{prefix}unknown {word} '{ref.id}'{hint}"))
             return None
-        if want and found != want:
-            self.problems.append(Problem(ref.path, ref.line, f"'{ref.id}' is {TYPE_WORDS[found]}, not {TYPE_WORDS[want]}{where}"))
+        if want and found != want and ref.id not in self.duplicated:
+            self.problems.append(Problem(ref.path, ref.line, f"{prefix}'{ref.id}' is {TYPE_WORDS[found]}, not {TYPE_WORDS[want]}"))
             return None
         return ref.id
 
@@ -54,8 +58,8 @@ def assemble(content: Content, drafts: bool = False) -> Site:
     config = content.config
     if config is None:
         raise ContentError(problems)
-    types = _entity_types(content.entities, problems)
-    resolver = Resolver(types, problems)
+    types, duplicated = _entity_types(content.entities, problems)
+    resolver = Resolver(types, duplicated, problems)
     entities = {f.id: _entity(f, resolver) for f in sorted(content.entities, key=lambda f: f.id) if types.get(f.id) == f.type}
     _check_cycles(entities, content.entities, problems)
     stories = _stories(content.stories, config, resolver, drafts, problems)
@@ -64,33 +68,34 @@ def assemble(content: Content, drafts: bool = False) -> Site:
     return _index(config, entities, stories)
 
 
-def _entity_types(files: list[EntityFile], problems: list[Problem]) -> dict[str, str]:
+def _entity_types(files: list[EntityFile], problems: list[Problem]) -> tuple[dict[str, str], set[str]]:
+    """id → type, the first file (by path) claiming an id keeping it; and the ids claimed twice."""
     types: dict[str, str] = {}
     first: dict[str, str] = {}
+    duplicated: set[str] = set()
     for f in sorted(files, key=lambda f: f.path):
         if f.id in types:
             problems.append(Problem(f.path, 1, f"id '{f.id}' is already used by {first[f.id]}: ids are unique across people, orgs and places"))
+            duplicated.add(f.id)
             continue
         types[f.id], first[f.id] = f.type, f.path
-    return types
+    return types, duplicated
 
 
 def _entity(f: EntityFile, resolver: Resolver) -> Entity:
     v = f.fields
-    roles = tuple(
-        Role(r.title, r.org and resolver.check(r.org, "org", " in roles"), r.start, r.end)
-        for r in v.get("roles", ())
-    )
-    parent = v.get("parent") and resolver.check(v["parent"], f.type, " as parent")
-    place = v.get("place") and resolver.check(v["place"], "place", " as place")
+    roles = tuple(Role(r.title, r.org and resolver.check(r.org, "org"), r.start, r.end) for r in v.get("roles", ()))
+    parent = v.get("parent") and resolver.check(v["parent"], f.type)
+    place = v.get("place") and resolver.check(v["place"], "place")
     return Entity(
-        type=f.type, id=f.id, name=v["name"] if "name" in v else None, summary=v.get("summary"),
+        type=f.type, id=f.id, name=v.get("name"), summary=v.get("summary"),
         kind=v.get("kind"), parent=parent or None, place=place or None, short=v.get("short"),
         url=v.get("url"), roles=roles, aliases=tuple(v.get("aliases", ())), path=f.path, digest=f.digest,
     )
 
 
 def _check_cycles(entities: dict[str, Entity], files: list[EntityFile], problems: list[Problem]) -> None:
+    """Report each `parent` cycle once, at the parent line of its first member by id."""
     lines = {f.id: f.fields["parent"].line for f in files if "parent" in f.fields}
     reported: set[str] = set()
     for start in entities:
@@ -101,8 +106,7 @@ def _check_cycles(entities: dict[str, Entity], files: list[EntityFile], problems
         if current and current == start and not reported & set(chain):
             reported.update(chain)
             cycle = " → ".join(chain + [start])
-            e = entities[start]
-            problems.append(Problem(e.path, lines.get(start, 1), f"parent cycle: {cycle}"))
+            problems.append(Problem(entities[start].path, lines.get(start, 1), f"parent: cycle {cycle}"))
 
 
 def _stories(files: list[StoryFile], config: SiteConfig, resolver: Resolver, drafts: bool,
@@ -140,7 +144,7 @@ def _version(f: StoryFile, original: StoryFile, resolver: Resolver) -> StoryVers
     """The version a reader of f.lang sees: f's fields over the original's."""
     v = {**original.fields, **f.fields}
     if not all(k in v for k in ("title", "date", "summary", "source")):
-        return None  # reported as missing keys while loading
+        return None  # a required field is missing or bad: reported while loading
     ids = {key: resolver.ids(v.get(key, ()), type_) for key, type_ in (("people", "person"), ("orgs", "org"), ("places", "place"))}
     events = tuple(
         Event(e.date, e.end, e.title, resolver.ids(e.people, "person"), resolver.ids(e.orgs, "org"),

@@ -30,8 +30,18 @@ class ContentError(Exception):
 
 
 def suggest(word: str, known: Iterable[str], n: int = 3) -> str:
-    """A ' (did you mean …?)' hint naming the closest known words, or ''."""
-    close = difflib.get_close_matches(word, sorted(known), n=n, cutoff=0.6)
+    """A ' (did you mean …?)' hint naming the closest known words, or ''.
+
+    Compared without case, so 'EN' finds 'en' and 'Chongqing' finds 'chongqing'.
+    """
+    by_lower = {k.lower(): k for k in sorted(known)}
+    close = difflib.get_close_matches(word.lower(), by_lower, n=n, cutoff=0.6)
     if not close:
         return ""
-    return " (did you mean " + ", ".join(f"'{c}'" for c in close) + "?)"
+    return " (did you mean " + ", ".join(f"'{by_lower[c]}'" for c in close) + "?)"
+
+
+def hint(word: str, known: Iterable[str]) -> str:
+    """For a word from a short fixed list: the closest ones, or else the whole list."""
+    known = list(known)
+    return suggest(word, known) or " (expected one of: " + ", ".join(known) + ")"

@@ -5,6 +5,11 @@ plus every problem found. YAML is composed into nodes, never constructed, so tha
 value keeps its line and YAML's silent coercions (`no` → False, `1.10` → 1.1) can be
 reported instead of accepted. Ids are kept as `Ref`s with their lines; assemble.py
 resolves them once every file is read.
+
+A file that exists but cannot be read (bad bytes, bad YAML) still yields a record, with
+the fields that could be read: its id or its slug stays known, so the one real problem is
+not followed by "unknown id" or "translation without its original" for everything that
+points at it.
 """
 
 from __future__ import annotations
@@ -17,34 +22,34 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
 from site_builder.config import ENTITY_TYPES, LANGUAGES, ORG_KINDS, PLACE_KINDS
-from site_builder.errors import Problem, suggest
+from site_builder.errors import Problem, hint
 from site_builder.model import PartialDate, SiteConfig, Source, Text
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 STORY_NAME_RE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[^.]+)\.md$")
-WIKILINK_RE = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
-FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-CODE_SPAN_RE = re.compile(r"(`+).+?\1")
-TYPE_NAMES = {
-    "tag:yaml.org,2002:bool": "a boolean (true/false)",
-    "tag:yaml.org,2002:int": "a number",
-    "tag:yaml.org,2002:float": "a number",
-    "tag:yaml.org,2002:null": "empty",
-    "tag:yaml.org,2002:timestamp": "a date",
-}
+WIKILINK_RE = re.compile(r"(?<!\\)\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
+# Python-Markdown's own pattern, so that what is scanned as code is what renders as code.
+FENCED_BLOCK_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE
+CODE_SPAN_RE = re.compile(r"(?<![`\\])(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+LIST_ITEM_RE = re.compile(r"^ {0,3}(?:\d+\.|[*+-]) +")
+STR, NULL, BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
+TYPE_WORDS = {"person": "a person", "org": "an organisation", "place": "a place"}
+ID_RULE = "lowercase ASCII letters, digits and hyphens"
 
 
 @dataclass(frozen=True)
 class Ref:
-    """An id as written in a file, with where it was written."""
+    """An id as written in a file: where, and under which key (for messages)."""
 
     id: str
     path: str
     line: int
+    field: str = ""  # "people", "events.orgs", "parent", or the [[link]] itself
 
 
 @dataclass(frozen=True)
@@ -102,148 +107,74 @@ class Invalid(Exception):
         self.line, self.message = line, message
 
 
+class Reported(Exception):
+    """A value left out whose problems are already reported (a required key is missing)."""
+
+
 class Reader:
-    """Reads YAML nodes of one file into typed values, collecting problems."""
+    """Reads YAML nodes of one file into typed values, collecting problems.
+
+    Problems are prefixed with the path of keys being read ("source.publisher: …"), so a
+    message says which field it is about even where the line holds several.
+    """
 
     def __init__(self, path: str, offset: int, problems: list[Problem], lang: str):
         self.path, self.offset, self.problems, self.lang = path, offset, problems, lang
+        self.keys: list[str] = []
 
     def line(self, node: yaml.Node) -> int:
         return node.start_mark.line + self.offset
 
     def problem(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.path, line, message))
+        prefix = ".".join(self.keys)
+        self.problems.append(Problem(self.path, line, f"{prefix}: {message}" if prefix else message))
 
-    def mapping(self, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    def mapping(self, node: yaml.Node) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """A mapping's entries by key; duplicate and non-text keys are problems."""
         if not isinstance(node, yaml.MappingNode):
-            raise Invalid(self.line(node), f"{what} must be a mapping of keys to values")
+            raise Invalid(self.line(node), "expected a mapping of keys to values")
         entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key, value in node.value:
             if not isinstance(key, yaml.ScalarNode):
-                self.problem(self.line(key), f"{what}: a key must be a plain word")
-                continue
-            if key.value in entries:
+                self.problem(self.line(key), "a key must be a plain word")
+            elif key.value in entries:
                 first = self.line(entries[key.value][0])
                 self.problem(self.line(key), f"duplicate key '{key.value}' (first set at line {first})")
-                continue
-            entries[key.value] = (key, value)
+            else:
+                entries[key.value] = (key, value)
         return entries
 
-    def fields(self, node: yaml.Node, what: str, schema: dict[str, tuple[Callable, bool]]) -> tuple[dict, dict]:
-        """Read a mapping against a schema {key: (reader, required)} → (values, lines)."""
-        entries = self.mapping(node, what)
+    def fields(self, node: yaml.Node, schema: dict[str, tuple[Callable, bool]],
+               missing_line: int | None = None) -> tuple[dict, dict]:
+        """Read a mapping against a schema {key: (reader, required)} → (values, lines).
+
+        A bad value is reported and left out, so the caller sees only good values.
+        """
+        entries = self.mapping(node)
         values: dict[str, Any] = {}
         lines: dict[str, int] = {}
         for key, (key_node, value_node) in entries.items():
             if key not in schema:
-                hint = suggest(key, schema) or " (allowed: " + ", ".join(schema) + ")"
-                self.problem(self.line(key_node), f"unknown key '{key}' in {what}{hint}")
+                self.problem(self.line(key_node), f"unknown key '{key}'{hint(key, schema)}")
                 continue
             lines[key] = self.line(key_node)
+            self.keys.append(key)
             try:
                 values[key] = schema[key][0](self, value_node)
             except Invalid as bad:
-                self.problem(bad.line, f"{key}: {bad.message}")
+                self.problem(bad.line, bad.message)
+            except Reported:
+                pass
+            finally:
+                self.keys.pop()
         for key, (_, required) in schema.items():
             if required and key not in entries:
-                self.problem(self.line(node), f"missing required key '{key}' in {what}")
+                self.problem(missing_line or self.line(node), f"missing required key '{key}'")
         return values, lines
 
-    # Scalars ---------------------------------------------------------------------------
-    def string(self, node: yaml.Node) -> str:
-        if not isinstance(node, yaml.ScalarNode):
-            raise Invalid(self.line(node), "expected text")
-        if node.tag != "tag:yaml.org,2002:str":
-            if node.tag == "tag:yaml.org,2002:null" and not node.value:
-                raise Invalid(self.line(node), "is empty")
-            kind = TYPE_NAMES.get(node.tag, "not text")
-            raise Invalid(self.line(node), f"expected text, but YAML reads {node.value!r} as {kind}: put it in quotes")
-        if not node.value.strip():
-            raise Invalid(self.line(node), "is empty")
-        return node.value
-
-    def text(self, node: yaml.Node) -> Text:
-        """A plain string in the file's language, or a map {lang: string}."""
-        if isinstance(node, yaml.MappingNode):
-            values = {}
-            for lang, (key, value) in self.mapping(node, "a translated text").items():
-                if lang not in LANGUAGES:
-                    raise Invalid(self.line(key), f"unknown language '{lang}'{suggest(lang, LANGUAGES)}")
-                values[lang] = self.string(value)
-            if not values:
-                raise Invalid(self.line(node), "is empty")
-            return Text.of(values)
-        return Text.of({self.lang: self.string(node)})
-
-    def boolean(self, node: yaml.Node) -> bool:
-        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
-            raise Invalid(self.line(node), "expected true or false")
-        return node.value.lower() in ("true", "yes", "on")
-
-    def url(self, node: yaml.Node) -> str:
-        value = self.string(node)
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise Invalid(self.line(node), f"expected an http(s) URL, got {value!r}")
-        return value
-
-    def partial_date(self, node: yaml.Node) -> PartialDate:
-        if not isinstance(node, yaml.ScalarNode):
-            raise Invalid(self.line(node), "expected a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-        match = DATE_RE.match(node.value.strip())
-        if not match:
-            raise Invalid(self.line(node), f"expected a date (YYYY, YYYY-MM or YYYY-MM-DD), got {node.value!r}")
-        year, month, day = (int(part) if part else 0 for part in match.groups())
-        try:
-            dt.date(year or 1, month or 1, day or 1)
-        except ValueError:
-            raise Invalid(self.line(node), f"impossible date {node.value!r}") from None
-        return PartialDate(year, month, day)
-
-    def full_date(self, node: yaml.Node) -> dt.date:
-        date = self.partial_date(node)
-        if date.precision != "day":
-            raise Invalid(self.line(node), f"expected a full date YYYY-MM-DD, got {node.value!r}")
-        return date.first_day()
-
-    def id(self, node: yaml.Node) -> Ref:
-        value = self.string(node)
-        if not ID_RE.match(value):
-            raise Invalid(self.line(node), f"{value!r} is not an id (lowercase ASCII letters, digits and hyphens)")
-        return Ref(value, self.path, self.line(node))
-
-    def id_list(self, node: yaml.Node) -> tuple[Ref, ...]:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
-            return ()
-        if not isinstance(node, yaml.SequenceNode):
-            raise Invalid(self.line(node), "expected a list of ids, like [a-id, b-id]")
-        refs = []
-        for item in node.value:
-            try:
-                refs.append(self.id(item))
-            except Invalid as bad:
-                self.problem(bad.line, bad.message)
-        return tuple(refs)
-
-    def string_list(self, node: yaml.Node) -> tuple[str, ...]:
-        if not isinstance(node, yaml.SequenceNode):
-            raise Invalid(self.line(node), "expected a list")
-        return tuple(self.string(item) for item in node.value)
-
-    def tag_names(self, node: yaml.Node) -> dict[str, Text]:
-        names = {}
-        for tag, (key, value) in self.mapping(node, "tags").items():
-            if not ID_RE.match(tag):
-                self.problem(self.line(key), f"tag {tag!r} is not an id (lowercase ASCII letters, digits and hyphens)")
-                continue
-            try:
-                names[tag] = self.text(value)
-            except Invalid as bad:
-                self.problem(bad.line, f"tags.{tag}: {bad.message}")
-        return names
-
     def each(self, node: yaml.Node, what: str, read_one: Callable[[yaml.Node], Any]) -> tuple:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+        """A list (or nothing), each item read on its own so one bad item hides no other."""
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
             return ()
         if not isinstance(node, yaml.SequenceNode):
             raise Invalid(self.line(node), f"expected a list of {what}")
@@ -253,48 +184,140 @@ class Reader:
                 items.append(read_one(item))
             except Invalid as bad:
                 self.problem(bad.line, bad.message)
+            except Reported:
+                pass
         return tuple(items)
+
+    # Scalars ---------------------------------------------------------------------------
+    def string(self, node: yaml.Node) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            raise Invalid(self.line(node), "expected text, not a " + ("list" if isinstance(node, yaml.SequenceNode) else "mapping"))
+        if node.tag == NULL or not node.value.strip():
+            raise Invalid(self.line(node), "is empty")
+        if node.tag != STR:
+            raise Invalid(self.line(node), f"expected text, but YAML reads '{node.value}' as {yaml_reading(node)}: put it in quotes")
+        return node.value
+
+    def text(self, node: yaml.Node) -> Text:
+        """A plain string in the file's language, or a map {lang: string}."""
+        if isinstance(node, yaml.MappingNode):
+            values = {}
+            for lang, (key, value) in self.mapping(node).items():
+                if lang not in LANGUAGES:
+                    raise Invalid(self.line(key), f"unknown language '{lang}'{hint(lang, LANGUAGES)}")
+                values[lang] = self.string(value)
+            if not values:
+                raise Invalid(self.line(node), "is empty")
+            return Text.of(values)
+        return Text.of({self.lang: self.string(node)})
+
+    def boolean(self, node: yaml.Node) -> bool:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != BOOL:
+            raise Invalid(self.line(node), "expected true or false")
+        return node.value.lower() in ("true", "yes", "on")
+
+    def url(self, node: yaml.Node) -> str:
+        value = self.string(node)
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise Invalid(self.line(node), f"expected an http(s) URL, got '{value}'")
+        return value
+
+    def partial_date(self, node: yaml.Node) -> PartialDate:
+        value = node.value.strip() if isinstance(node, yaml.ScalarNode) else ""
+        match = DATE_RE.match(value)
+        if not match:
+            raise Invalid(self.line(node), f"expected a date (YYYY, YYYY-MM or YYYY-MM-DD), got '{value or '…'}'")
+        year, month, day = (int(part) if part else 0 for part in match.groups())
+        try:
+            dt.date(year, month or 1, day or 1)
+        except ValueError:
+            raise Invalid(self.line(node), f"impossible date '{value}'") from None
+        return PartialDate(year, month, day)
+
+    def full_date(self, node: yaml.Node) -> dt.date:
+        date = self.partial_date(node)
+        if date.precision != "day":
+            raise Invalid(self.line(node), f"expected a full date YYYY-MM-DD, got '{node.value}'")
+        return date.first_day()
+
+    def id(self, node: yaml.Node) -> Ref:
+        value = self.string(node)
+        if not ID_RE.match(value):
+            raise Invalid(self.line(node), f"'{value}' is not an id ({ID_RULE})")
+        return Ref(value, self.path, self.line(node), ".".join(self.keys))
+
+    def id_list(self, node: yaml.Node) -> tuple[Ref, ...]:
+        return self.each(node, "ids, like [an-id, another-id]", self.id)
+
+    def string_list(self, node: yaml.Node) -> tuple[str, ...]:
+        return self.each(node, "texts", self.string)
+
+    def tag_names(self, node: yaml.Node) -> dict[str, Text]:
+        names = {}
+        for tag, (key, value) in self.mapping(node).items():
+            if not ID_RE.match(tag):
+                self.problem(self.line(key), f"'{tag}' is not a tag id ({ID_RULE})")
+                continue
+            self.keys.append(tag)
+            try:
+                names[tag] = self.text(value)
+            except Invalid as bad:
+                self.problem(bad.line, bad.message)
+            finally:
+                self.keys.pop()
+        return names
 
     # Composite values ------------------------------------------------------------------
     def source(self, node: yaml.Node) -> Source:
-        values, _ = self.fields(node, "source", {
-            "publisher": (Reader.text, True), "title": (Reader.text, True),
-            "url": (Reader.url, False), "author": (Reader.text, False),
-        })
+        values, _ = self.fields(node, SOURCE_SCHEMA)
         if "publisher" not in values or "title" not in values:
-            raise Invalid(self.line(node), "source is incomplete")
+            raise Reported
         return Source(values["publisher"], values["title"], values.get("url"), values.get("author"))
 
     def events(self, node: yaml.Node) -> tuple[RawEvent, ...]:
         def one(item: yaml.Node) -> RawEvent:
-            values, _ = self.fields(item, "an event", {
-                "date": (Reader.partial_date, True), "end": (Reader.partial_date, False),
-                "title": (Reader.text, True), "people": (Reader.id_list, False),
-                "orgs": (Reader.id_list, False), "places": (Reader.id_list, False),
-            })
+            values, lines = self.fields(item, EVENT_SCHEMA)
             if "date" not in values or "title" not in values:
-                raise Invalid(self.line(item), "event skipped")
-            self.check_span(values, item)
+                raise Reported
+            self.check_span(values, lines, "date")
             return RawEvent(values["date"], values.get("end"), values["title"], values.get("people", ()),
                             values.get("orgs", ()), values.get("places", ()), self.line(item))
         return self.each(node, "events", one)
 
     def roles(self, node: yaml.Node) -> tuple[RawRole, ...]:
         def one(item: yaml.Node) -> RawRole:
-            values, _ = self.fields(item, "a role", {
-                "title": (Reader.text, True), "org": (Reader.id, False),
-                "start": (Reader.partial_date, False), "end": (Reader.partial_date, False),
-            })
+            values, lines = self.fields(item, ROLE_SCHEMA)
             if "title" not in values:
-                raise Invalid(self.line(item), "role skipped")
-            self.check_span(values, item, start="start")
+                raise Reported
+            self.check_span(values, lines, "start")
             return RawRole(values["title"], values.get("org"), values.get("start"), values.get("end"))
         return self.each(node, "roles", one)
 
-    def check_span(self, values: dict, node: yaml.Node, start: str = "date") -> None:
+    def check_span(self, values: dict, lines: dict, start: str) -> None:
         first, last = values.get(start), values.get("end")
         if first and last and last.last_day() < first.first_day():
-            self.problem(self.line(node), f"end {last.iso()} is before {start} {first.iso()}")
+            self.problem(lines["end"], f"end {last.iso()} is before {start} {first.iso()}")
+
+    def require_language(self, values: dict, lines: dict, keys: tuple[str, ...]) -> None:
+        """The texts every other language falls back to must exist in this file's language."""
+        for key in keys:
+            if key in values and not values[key].has(self.lang):
+                self.problem(lines[key], f"{key}: missing the '{self.lang}' text, which other languages fall back to")
+
+
+def yaml_reading(node: yaml.ScalarNode) -> str:
+    """What YAML makes of a plain scalar that a person would read as text."""
+    try:
+        value = yaml.constructor.SafeConstructor().construct_object(node)
+    except yaml.YAMLError:
+        return f"a value tagged {node.tag}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, dt.date):
+        return "a date"
+    return f"a value tagged {node.tag}"
 
 
 def choice(options: tuple[str, ...]) -> Callable[[Reader, yaml.Node], str]:
@@ -302,17 +325,31 @@ def choice(options: tuple[str, ...]) -> Callable[[Reader, yaml.Node], str]:
     def read(reader: Reader, node: yaml.Node) -> str:
         value = reader.string(node)
         if value not in options:
-            raise Invalid(reader.line(node), f"unknown kind '{value}'{suggest(value, options)} (one of: {', '.join(options)})")
+            raise Invalid(reader.line(node), f"unknown kind '{value}'{hint(value, options)}")
         return value
     return read
 
 
+SOURCE_SCHEMA = {
+    "publisher": (Reader.text, True), "title": (Reader.text, True),
+    "url": (Reader.url, False), "author": (Reader.text, False),
+}
+EVENT_SCHEMA = {
+    "date": (Reader.partial_date, True), "end": (Reader.partial_date, False),
+    "title": (Reader.text, True), "people": (Reader.id_list, False),
+    "orgs": (Reader.id_list, False), "places": (Reader.id_list, False),
+}
+ROLE_SCHEMA = {
+    "title": (Reader.text, True), "org": (Reader.id, False),
+    "start": (Reader.partial_date, False), "end": (Reader.partial_date, False),
+}
 STORY_SCHEMA = {
     "title": (Reader.text, True), "date": (Reader.full_date, True), "summary": (Reader.text, True),
     "source": (Reader.source, True), "people": (Reader.id_list, False), "orgs": (Reader.id_list, False),
     "places": (Reader.id_list, False), "tags": (Reader.id_list, False), "events": (Reader.events, False),
     "draft": (Reader.boolean, False),
 }
+TRANSLATION_SCHEMA = {key: (read, False) for key, (read, _) in STORY_SCHEMA.items()}  # it inherits
 ENTITY_COMMON = {"name": (Reader.text, True), "summary": (Reader.text, False), "aliases": (Reader.string_list, False)}
 ENTITY_SCHEMAS = {
     "person": {**ENTITY_COMMON, "roles": (Reader.roles, False)},
@@ -329,30 +366,55 @@ SITE_SCHEMA = {
 
 
 # Files ---------------------------------------------------------------------------------
-def read_text(path: Path, shown: str, problems: list[Problem]) -> tuple[str, str] | None:
-    """(text with \\n newlines, digest of the bytes), or None after reporting bad bytes."""
-    data = path.read_bytes()
+def read_text(path: Path, shown: str, problems: list[Problem]) -> tuple[str | None, str]:
+    """(text with \\n newlines, or None after reporting it unreadable; digest of the bytes)."""
+    try:
+        data = path.read_bytes()
+    except OSError as bad:
+        problems.append(Problem(shown, 1, f"cannot read the file: {bad.strerror}"))
+        return None, ""
+    digest = hashlib.sha1(data).hexdigest()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as bad:
         line = data[: bad.start].count(b"\n") + 1
-        problems.append(Problem(shown, line, f"not UTF-8 (byte 0x{data[bad.start]:02x} at offset {bad.start})"))
-        return None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), hashlib.sha1(data).hexdigest()
+        column = bad.start - (data.rfind(b"\n", 0, bad.start) + 1) + 1
+        problems.append(Problem(shown, line, f"not UTF-8 (byte 0x{data[bad.start]:02x} at column {column}): save the file as UTF-8"))
+        return None, digest
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), digest
 
 
 def compose(text: str, shown: str, offset: int, problems: list[Problem]) -> yaml.Node | None:
+    """The YAML document as nodes (an empty one as an empty mapping), or None after an error."""
     try:
-        return yaml.compose(text, Loader=Loader)
+        node = yaml.compose(text, Loader=Loader)
+    except yaml.YAMLError:
+        problems.append(yaml_problem(text, shown, offset))
+        return None
+    return node or yaml.MappingNode("tag:yaml.org,2002:map", [], start_mark=yaml.Mark(shown, 0, 0, 0, None, None))
+
+
+def yaml_problem(text: str, shown: str, offset: int) -> Problem:
+    """The syntax error in `text`, worded by PyYAML's pure-Python parser.
+
+    libyaml (CSafeLoader, used for speed) words errors differently; parsing the rare bad
+    file again in pure Python gives the same message on every machine.
+    """
+    try:
+        yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as bad:
         mark = bad.problem_mark or bad.context_mark
-        line = (mark.line + offset) if mark else offset
-        problems.append(Problem(shown, line, f"YAML syntax error: {bad.problem or bad.context}"))
+        line = mark.line + offset if mark else offset
+        message = bad.problem or bad.context
+        if bad.problem and bad.context and bad.context_mark and bad.context_mark.line + offset != line:
+            message += f" ({bad.context}, line {bad.context_mark.line + offset})"
+        return Problem(shown, line, f"YAML syntax error: {message}")
+    except yaml.reader.ReaderError as bad:
+        line = text.count("\n", 0, bad.position) + offset
+        return Problem(shown, line, f"YAML cannot read character #x{bad.character:04x}: {bad.reason}")
     except yaml.YAMLError as bad:
-        problems.append(Problem(shown, offset, f"YAML error: {bad}"))
-    return None
+        return Problem(shown, offset, f"YAML error: {bad}")
+    return Problem(shown, offset, "YAML syntax error")
 
 
 def split_front_matter(text: str, shown: str, problems: list[Problem]) -> tuple[str, str, int] | None:
@@ -370,22 +432,42 @@ def split_front_matter(text: str, shown: str, problems: list[Problem]) -> tuple[
 
 
 def scan_links(body: str, shown: str, first_line: int) -> tuple[Ref, ...]:
-    """[[id]] and [[id|text]] outside fenced code and code spans, with their lines."""
-    refs, fence = [], None
-    for number, line in enumerate(body.split("\n"), first_line):
-        opener = FENCE_RE.match(line)
-        if fence:
-            if opener and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
-                fence = None
+    """[[id]] and [[id|text]] where Python-Markdown will link them, with their lines.
+
+    Code is skipped the way Python-Markdown skips it, so that what is checked is what is
+    rendered: fenced blocks (fenced_code's own pattern), indented code blocks (a block
+    after a blank line indented 4 spaces, or 8 inside a list) and code spans (which may run
+    across the lines of a paragraph). Code is blanked, not removed, so lines still count.
+    """
+    lines = FENCED_BLOCK_RE.sub(_blank, body.expandtabs(4)).split("\n")
+    refs: list[Ref] = []
+    start, in_list = 0, False
+    while start < len(lines):
+        if not lines[start].strip():
+            start += 1
             continue
-        if opener:
-            fence = opener.group(1)
+        end = start
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        code_indent = " " * (8 if in_list else 4)
+        code_end = start
+        while code_end < end and lines[code_end].startswith(code_indent):
+            code_end += 1
+        if code_end > start:  # an indented code block; what follows it is a new block
+            start = code_end
             continue
-        if "[[" not in line:
-            continue
-        for match in WIKILINK_RE.finditer(CODE_SPAN_RE.sub(lambda m: " " * len(m.group()), line)):
-            refs.append(Ref(match.group(1).strip(), shown, number))
+        if not lines[start].startswith("    "):  # not a list item's continuation
+            in_list = bool(LIST_ITEM_RE.match(lines[start]))
+        block = CODE_SPAN_RE.sub(_blank, "\n".join(lines[start:end]))
+        for match in WIKILINK_RE.finditer(block):
+            line = first_line + start + block.count("\n", 0, match.start())
+            refs.append(Ref(match.group(1).strip(), shown, line, match.group(0)))
+        start = end
     return tuple(refs)
+
+
+def _blank(match: re.Match) -> str:
+    return re.sub(r"[^\n]", " ", match.group())
 
 
 def load_site_config(root: Path, shown_root: str, problems: list[Problem]) -> SiteConfig | None:
@@ -394,23 +476,23 @@ def load_site_config(root: Path, shown_root: str, problems: list[Problem]) -> Si
     if not path.is_file():
         problems.append(Problem(shown, 1, "site.yaml is missing"))
         return None
-    read = read_text(path, shown, problems)
-    node = read and compose(read[0], shown, 1, problems)
+    text, digest = read_text(path, shown, problems)
+    node = compose(text, shown, 1, problems) if text is not None else None
     if node is None:
         return None
-    reader = Reader(shown, 1, problems, "en")
+    reader = Reader(shown, 1, problems, _site_language(node))
     try:
-        values, lines = reader.fields(node, "site.yaml", SITE_SCHEMA)
+        values, lines = reader.fields(node, SITE_SCHEMA, missing_line=1)
     except Invalid as bad:
         reader.problem(bad.line, bad.message)
         return None
     languages = values.get("languages", ("en", "zh"))
     for lang in languages:
         if lang not in LANGUAGES:
-            reader.problem(lines["languages"], f"unsupported language '{lang}' (supported: {', '.join(LANGUAGES)})")
+            reader.problem(lines["languages"], f"languages: unsupported language '{lang}'{hint(lang, LANGUAGES)}")
     default = values.get("default_language", languages[0] if languages else "en")
     if default not in languages:
-        reader.problem(lines.get("default_language", 1), f"default_language '{default}' is not in languages")
+        reader.problem(lines.get("default_language", 1), f"default_language: '{default}' is not in languages")
     if "title" not in values or "base_url" not in values:
         return None
     base_url = values["base_url"].rstrip("/") + "/"
@@ -418,43 +500,56 @@ def load_site_config(root: Path, shown_root: str, problems: list[Problem]) -> Si
         title=values["title"], tagline=values.get("tagline", Text.of({default: ""})), base_url=base_url,
         languages=tuple(lang for lang in languages if lang in LANGUAGES), default_language=default,
         tags=values.get("tags", {}), description=values.get("description"), licence=values.get("licence"),
-        digest=read[1],
+        digest=digest,
     )
 
 
+def _site_language(node: yaml.Node) -> str:
+    """The default language named in site.yaml, looked up first: its plain strings are in it."""
+    entries = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)} if isinstance(node, yaml.MappingNode) else {}
+    default, languages = entries.get("default_language"), entries.get("languages")
+    if isinstance(default, yaml.ScalarNode):
+        return default.value
+    if isinstance(languages, yaml.SequenceNode) and languages.value and isinstance(languages.value[0], yaml.ScalarNode):
+        return languages.value[0].value
+    return "en"
+
+
 def load_story(path: Path, shown: str, slug: str, lang: str, original: bool,
-               problems: list[Problem]) -> StoryFile | None:
+               problems: list[Problem]) -> StoryFile:
     """A story file; a translation (`original` false) requires nothing: it inherits."""
-    read = read_text(path, shown, problems)
-    parts = read and split_front_matter(read[0], shown, problems)
+    text, digest = read_text(path, shown, problems)
+    parts = split_front_matter(text, shown, problems) if text is not None else None
     if not parts:
-        return None
+        return StoryFile(slug, lang, shown, {}, {}, "", (), digest)
     front, body, body_line = parts
+    story = StoryFile(slug, lang, shown, {}, {}, body, scan_links(body, shown, body_line), digest)
     node = compose(front, shown, 2, problems)
     if node is None:
-        return None
+        return story
     reader = Reader(shown, 2, problems, lang)
     try:
-        schema = STORY_SCHEMA if original else {k: (read, False) for k, (read, _) in STORY_SCHEMA.items()}
-        values, lines = reader.fields(node, "story front-matter", schema)
+        values, lines = reader.fields(node, STORY_SCHEMA if original else TRANSLATION_SCHEMA, missing_line=1)
     except Invalid as bad:
         reader.problem(bad.line, bad.message)
-        return None
-    return StoryFile(slug, lang, shown, values, lines, body, scan_links(body, shown, body_line), read[1])
+        return story
+    if original:
+        reader.require_language(values, lines, ("title", "summary"))
+    return StoryFile(slug, lang, shown, values, lines, body, story.links, digest)
 
 
-def load_entity(path: Path, shown: str, type_: str, problems: list[Problem]) -> EntityFile | None:
-    read = read_text(path, shown, problems)
-    node = read and compose(read[0], shown, 1, problems)
-    if node is None:
-        return None
-    reader = Reader(shown, 1, problems, "en")
-    try:
-        values, _ = reader.fields(node, f"a {type_} file", ENTITY_SCHEMAS[type_])
-    except Invalid as bad:
-        reader.problem(bad.line, bad.message)
-        return None
-    return EntityFile(type_, path.stem, shown, values, read[1])
+def load_entity(path: Path, shown: str, type_: str, default: str, problems: list[Problem]) -> EntityFile:
+    text, digest = read_text(path, shown, problems)
+    node = compose(text, shown, 1, problems) if text is not None else None
+    values: dict[str, Any] = {}
+    if node is not None:
+        reader = Reader(shown, 1, problems, default)
+        try:
+            values, lines = reader.fields(node, ENTITY_SCHEMAS[type_], missing_line=1)
+            reader.require_language(values, lines, ("name",))
+        except Invalid as bad:
+            reader.problem(bad.line, bad.message)
+    return EntityFile(type_, path.stem, shown, values, digest)
 
 
 def _visible(path: Path) -> bool:
@@ -471,27 +566,24 @@ def load_content(root: Path, shown_root: str | None = None) -> Content:
     config = load_site_config(root, shown_root, problems)
     content = Content(config, problems=problems)
     languages = config.languages if config else tuple(LANGUAGES)
+    default = config.default_language if config else "en"
     stories = root / "stories"
     for path in sorted(stories.iterdir()) if stories.is_dir() else ():
         shown = f"{shown_root}/stories/{path.name}"
         if not _visible(path) or not path.is_file():
             continue
         match = STORY_NAME_RE.match(path.name)
-        if not match or not path.name.endswith(".md"):
+        if not match:
             if path.suffix in (".md", ".markdown"):
                 problems.append(Problem(shown, 1, "a story file is named <slug>.<language>.md, e.g. my-story.en.md"))
             continue
         slug, lang = match.group("slug"), match.group("lang")
         if lang not in languages:
-            problems.append(Problem(shown, 1, f"unknown language suffix '.{lang}'{suggest(lang, languages)} (expected one of: {', '.join(languages)})"))
-            continue
-        if not ID_RE.match(slug):
-            problems.append(Problem(shown, 1, f"story slug {slug!r} must be lowercase ASCII letters, digits and hyphens"))
-            continue
-        original = lang == (config.default_language if config else "en")
-        story = load_story(path, shown, slug, lang, original, problems)
-        if story:
-            content.stories.append(story)
+            problems.append(Problem(shown, 1, f"unknown language suffix '.{lang}'{hint(lang, languages)}"))
+        elif not ID_RE.match(slug):
+            problems.append(Problem(shown, 1, f"story slug '{slug}' is not an id ({ID_RULE})"))
+        else:
+            content.stories.append(load_story(path, shown, slug, lang, lang == default, problems))
     for type_, folder in ENTITY_TYPES.items():
         directory = root / folder
         for path in sorted(directory.iterdir()) if directory.is_dir() else ():
@@ -501,11 +593,8 @@ def load_content(root: Path, shown_root: str | None = None) -> Content:
             if path.suffix != ".yaml":
                 if path.suffix == ".yml":
                     problems.append(Problem(shown, 1, "entity files end in .yaml, not .yml"))
-                continue
-            if not ID_RE.match(path.stem):
-                problems.append(Problem(shown, 1, f"file name {path.stem!r} is not an id (lowercase ASCII letters, digits and hyphens)"))
-                continue
-            entity = load_entity(path, shown, type_, problems)
-            if entity:
-                content.entities.append(entity)
+            elif not ID_RE.match(path.stem):
+                problems.append(Problem(shown, 1, f"file name '{path.stem}' is not an id ({ID_RULE})"))
+            else:
+                content.entities.append(load_entity(path, shown, type_, default, problems))
     return content
