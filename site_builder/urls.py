@@ -58,13 +58,19 @@ def file_of(url: str) -> str:
 
 
 def relative(from_url: str, to_url: str) -> str:
-    """A link from the page at `from_url` to `to_url` that works under any base path."""
-    here = from_url if from_url == "" or from_url.endswith("/") else posixpath.dirname(from_url) + "/"
-    if here in ("", "/"):
-        return to_url or "./"
-    target = posixpath.relpath(to_url or ".", here.rstrip("/") or ".")
-    if target == ".":
-        return "./"
-    if to_url.endswith("/") or to_url == "":
-        target += "/"
-    return target
+    """A link from the page at `from_url` to `to_url` that works under any base path.
+
+    Hot: called for every link of every page, so it compares segments instead of using
+    posixpath.relpath (which resolves absolute paths first).
+    """
+    here = from_url.split("/")[:-1]  # the page's directory: 'a/b/' → [a, b]; 'a/f.xml' → [a]
+    there = to_url.split("/")
+    common = 0
+    for a, b in zip(here, there[:-1]):
+        if a != b:
+            break
+        common += 1
+    up = len(here) - common
+    rest = "/".join(there[common:])
+    link = "../" * up + rest
+    return link or "./"
