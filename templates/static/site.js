@@ -1,54 +1,67 @@
-// Progressive enhancement: the timeline filter. Every page works without this script.
+// Progressive enhancement: the timeline filter. Every page works without this script;
+// the filter only hides entries already on the page and keeps its state in the URL.
 (function () {
+  "use strict";
   var form = document.querySelector("form.timeline-filter");
   if (!form) return;
+  var FIELDS = ["kind", "type", "tag", "entity"];
   var entries = Array.prototype.slice.call(document.querySelectorAll(".timeline-entry"));
   var years = Array.prototype.slice.call(document.querySelectorAll(".timeline-year"));
   var status = form.querySelector(".filter-status");
-  var entityBox = form.querySelector(".filter-entity");
-  form.hidden = false;
+  var empty = document.querySelector(".filter-empty");
+
+  function has(list, word) { return (" " + (list || "") + " ").indexOf(" " + word + " ") >= 0; }
+
+  function choose(select, value) {
+    // A value the page does not offer (an old or mistyped link) is kept, so the URL stays honest.
+    if (value && !Array.prototype.some.call(select.options, function (o) { return o.value === value; })) {
+      var option = document.createElement("option");
+      option.value = option.textContent = value;
+      select.appendChild(option);
+    }
+    select.value = value;
+  }
 
   function read() {
     var params = new URLSearchParams(window.location.search);
-    form.type.value = params.get("type") || "";
-    form.tag.value = params.get("tag") || "";
-    form.entity.value = params.get("entity") || "";
+    FIELDS.forEach(function (k) { choose(form.elements[k], params.get(k) || ""); });
   }
 
   function apply() {
-    var type = form.type.value, tag = form.tag.value, entity = form.entity.value, shown = 0;
+    var v = {}, shown = 0;
+    FIELDS.forEach(function (k) { v[k] = form.elements[k].value; });
     entries.forEach(function (li) {
-      var ok = true;
-      if (type === "event" || type === "story") ok = li.dataset.kind === type;
-      else if (type) ok = (" " + li.dataset.types + " ").indexOf(" " + type + " ") >= 0;
-      if (ok && tag) ok = (" " + li.dataset.tags + " ").indexOf(" " + tag + " ") >= 0;
-      if (ok && entity) ok = (" " + li.dataset.entities + " ").indexOf(" " + entity + " ") >= 0;
+      var ok = (!v.kind || li.dataset.kind === v.kind) &&
+        (!v.type || has(li.dataset.types, v.type)) &&
+        (!v.tag || has(li.dataset.tags, v.tag)) &&
+        (!v.entity || has(li.dataset.entities, v.entity));
       li.hidden = !ok;
       if (ok) shown++;
     });
     years.forEach(function (section) {
       section.hidden = !section.querySelector(".timeline-entry:not([hidden])");
     });
-    if (entity) {
-      var link = document.querySelector('.timeline-entry a[href*="/' + entity + '/"]');
-      entityBox.querySelector(".filter-entity-name").textContent = link ? link.textContent : entity;
-    }
-    entityBox.hidden = !entity;
-    status.textContent = shown + " / " + entries.length;
+    if (empty) empty.hidden = shown > 0;
+    status.textContent = status.dataset.template.replace("{shown}", shown).replace("{total}", entries.length);
   }
 
   function save() {
     var params = new URLSearchParams();
-    ["type", "tag", "entity"].forEach(function (k) { if (form[k].value) params.set(k, form[k].value); });
+    FIELDS.forEach(function (k) { if (form.elements[k].value) params.set(k, form.elements[k].value); });
     var query = params.toString();
     history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
   }
 
   form.addEventListener("change", function () { apply(); save(); });
   form.addEventListener("submit", function (e) { e.preventDefault(); });
-  form.querySelector(".filter-clear").addEventListener("click", function () {
-    form.entity.value = ""; apply(); save();
+  form.addEventListener("reset", function (e) {
+    e.preventDefault();
+    FIELDS.forEach(function (k) { form.elements[k].value = ""; });
+    apply(); save();
   });
   read();
   apply();
+  form.hidden = false;
+  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target && !target.hidden) target.scrollIntoView();
 })();
