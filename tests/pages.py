@@ -70,6 +70,7 @@ def resolve(root: Path, page_url: str, href: str, base_path: str) -> tuple[Path,
     if parts.scheme or parts.netloc:
         return None
     target, fragment = urldefrag(href)
+    target = target.split("?", 1)[0] or (target and "./")
     if not target:
         path = page_url
     elif target.startswith("/"):
