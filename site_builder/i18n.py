@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 from babel import Locale
 from babel.dates import format_interval, format_skeleton
 from babel.messages.catalog import Catalog
@@ -20,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 
 from site_builder.config import LANGUAGES
-from site_builder.errors import Problem
+from site_builder.errors import ContentError, Problem
 from site_builder.model import PartialDate
 
 DOMAIN = "messages"
@@ -77,10 +78,15 @@ def extract(templates: Path) -> Catalog:
     """Every UI string in the templates; a template syntax error is raised, not skipped."""
     catalog = Catalog(project="site_builder", charset="utf-8", fuzzy=False)
     options = {pattern: EXTRACT_OPTIONS for pattern, _ in METHOD_MAP}
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(templates), METHOD_MAP, options_map=options, strip_comment_tags=True
-    ):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    current: list[str] = [""]  # the file being read, for the error's location
+    try:
+        for filename, lineno, message, comments, context in extract_from_dir(
+            str(templates), METHOD_MAP, options_map=options, strip_comment_tags=True,
+            callback=lambda filename, method, options: current.__setitem__(0, filename),
+        ):
+            catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    except jinja2.TemplateSyntaxError as bad:
+        raise ContentError([Problem(str(templates / current[0]), bad.lineno or 0, f"template syntax error: {bad.message}")]) from None
     return catalog
 
 
