@@ -429,8 +429,8 @@ def report(args, tools, results, pages, info):
         r = results[t]
         ok = lambda sc: [x["wall"] if x["rc"] == 0 else None for x in r[sc]]  # noqa: E731
         w(f"| {t} | {pages.get(t, '—')} | " + " | ".join(spread(ok(sc), fmt_s) for sc in SCENARIOS)
-          + f" | {spread([x['rss_kb'] for x in r['cold']], fmt_mb)}"
-          + f" | {spread([x['cpu'] for x in r['cold']], fmt_s)} |")
+          + f" | {spread([x['rss_kb'] for x in r['cold'] if x['rc'] == 0], fmt_mb)}"
+          + f" | {spread([x['cpu'] for x in r['cold'] if x['rc'] == 0], fmt_s)} |")
     w("")
     if "site_builder" in tools:
         sb = results["site_builder"]
@@ -459,12 +459,13 @@ def report(args, tools, results, pages, info):
           f"{'—' if rss is None else ('yes' if rss <= 1024 * 1024 else 'no')} |")
         w("")
         w("Not measured here: the ≤ 200 ms save-to-written target inside `serve`.")
-    failed = [(t, sc, i + 1, x["log"]) for t in tools for sc in SCENARIOS
-              for i, x in enumerate(results[t][sc]) if x["rc"] != 0]
-    if failed:
-        w("")
-        w("Failed builds (see logs): " + "; ".join(f"{t} {sc} run {i}: {os.path.relpath(lg)}"
-                                                   for t, sc, i, lg in failed))
+    for t in tools:
+        failed = [(sc, i + 1, x["log"]) for sc in SCENARIOS
+                  for i, x in enumerate(results[t][sc]) if x["rc"] != 0]
+        if failed:
+            w("")
+            w(f"{t}: {len(failed)} failed build(s), e.g. {failed[0][0]} run {failed[0][1]}: "
+              f"see {os.path.relpath(failed[0][2])}")
     return "\n".join(lines)
 
 

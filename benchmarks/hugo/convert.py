@@ -81,7 +81,7 @@ def convert(corpus_dir, site):
         # entities
         for eid, (kind, d) in c.entities.items():
             name, name_lang = loc(d["name"], lang)
-            fm = {"title": name, "name_lang": name_lang,
+            fm = {"title": name, "name_lang": name_lang, "outputs": ["html", "atom"],
                   "name_en": d["name"].get("en") if isinstance(d["name"], dict) else d["name"],
                   "name_zh": d["name"].get("zh") if isinstance(d["name"], dict) else None}
             if d.get("summary"):

@@ -81,6 +81,8 @@ def convert(corpus_dir, site):
 
         for slug, versions in c.stories.items():
             fm, body, fallback = versions[lang]
+            if fm.get("draft"):
+                continue  # not published (Pelican's own drafts need a category; same output)
             tags = [ents[i]["tag"] for k in ("people", "orgs", "places") for i in fm.get(k) or []]
             tags += [f"t-{t}" for t in fm.get("tags") or []]
             events = []
@@ -96,8 +98,6 @@ def convert(corpus_dir, site):
                    meta_line("Tags", ", ".join(tags)),
                    meta_line("Source", json.dumps(fm["source"], ensure_ascii=False)),
                    meta_line("Events", json.dumps(events, ensure_ascii=False))]
-            if fm.get("draft"):
-                out.append("Status: draft\n")
             if fallback:
                 out.append("Fallback: true\n")
             with open(os.path.join(root, "stories", slug + ".md"), "w", encoding="utf-8") as f:
