@@ -141,10 +141,12 @@ def _stories(files: list[StoryFile], config: SiteConfig, resolver: Resolver, dra
 
 
 def _version(f: StoryFile, original: StoryFile, resolver: Resolver) -> StoryVersion | None:
-    """The version a reader of f.lang sees: f's fields over the original's."""
+    """The version a reader of f.lang sees: f's fields over the original's.
+
+    Ids are resolved even when a required field is missing, so that one run reports
+    every problem of the file; the version itself is then None.
+    """
     v = {**original.fields, **f.fields}
-    if not all(k in v for k in ("title", "date", "summary", "source")):
-        return None  # a required field is missing or bad: reported while loading
     ids = {key: resolver.ids(v.get(key, ()), type_) for key, type_ in (("people", "person"), ("orgs", "org"), ("places", "place"))}
     events = tuple(
         Event(e.date, e.end, e.title, resolver.ids(e.people, "person"), resolver.ids(e.orgs, "org"),
@@ -153,6 +155,8 @@ def _version(f: StoryFile, original: StoryFile, resolver: Resolver) -> StoryVers
     )
     body_file = f if f is original or f.body.strip() else original  # an empty body inherits
     links = resolver.ids(body_file.links, None)
+    if not all(k in v for k in ("title", "date", "summary", "source")):
+        return None  # a required field is missing or bad: reported while loading
     return StoryVersion(
         slug=f.slug, lang=f.lang, title=v["title"], summary=v["summary"], date=v["date"], source=v["source"],
         people=ids["people"], orgs=ids["orgs"], places=ids["places"],

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import yaml
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
+from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 
 from site_builder.config import ENTITY_TYPES, LANGUAGES, ORG_KINDS, PLACE_KINDS
 from site_builder.errors import Problem, hint
@@ -32,11 +33,13 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 STORY_NAME_RE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[^.]+)\.md$")
-WIKILINK_RE = re.compile(r"(?<!\\)\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
-# Python-Markdown's own pattern, so that what is scanned as code is what renders as code.
+WIKILINK_RE = re.compile(r"(?<!\\)(?:\\\\)*\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")  # not escaped by a backslash
+# Python-Markdown's own code finders, so that what is scanned as code is what renders as code.
 FENCED_BLOCK_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE
-CODE_SPAN_RE = re.compile(r"(?<![`\\])(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
-LIST_ITEM_RE = re.compile(r"^ {0,3}(?:\d+\.|[*+-]) +")
+BACKTICKS = BacktickInlineProcessor(BACKTICK_RE)
+LIST_ITEM_RE = re.compile(r"^( *)(?:\d+\.|[*+-]) +")
+QUOTE_RE = re.compile(r"^(?: {0,3}> ?)+")
+HEADING_RE = re.compile(r"^ {0,3}#")
 STR, NULL, BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
 TYPE_WORDS = {"person": "a person", "org": "an organisation", "place": "a place"}
 ID_RULE = "lowercase ASCII letters, digits and hyphens"
@@ -436,38 +439,68 @@ def scan_links(body: str, shown: str, first_line: int) -> tuple[Ref, ...]:
 
     Code is skipped the way Python-Markdown skips it, so that what is checked is what is
     rendered: fenced blocks (fenced_code's own pattern), indented code blocks (a block
-    after a blank line indented 4 spaces, or 8 inside a list) and code spans (which may run
-    across the lines of a paragraph). Code is blanked, not removed, so lines still count.
+    after a blank line indented 4 spaces more than the list it is in, blockquote markers
+    aside) and code spans (which may run across the lines of a paragraph). Code is
+    blanked, not removed, so lines still count. (An [[id]] in a raw HTML block is checked
+    although Python-Markdown leaves it as text: stricter, never looser.)
     """
-    lines = FENCED_BLOCK_RE.sub(_blank, body.expandtabs(4)).split("\n")
+    raw = FENCED_BLOCK_RE.sub(_blank, body.expandtabs(4)).split("\n")
+    lines = [QUOTE_RE.sub("", line) for line in raw]
     refs: list[Ref] = []
-    start, in_list = 0, False
+    start, depth = 0, 0  # depth: how many lists the current block is nested in
     while start < len(lines):
         if not lines[start].strip():
             start += 1
             continue
-        end = start
-        while end < len(lines) and lines[end].strip():
+        end = start + 1
+        while end < len(lines) and _same_block(raw[end - 1], raw[end]):
             end += 1
-        code_indent = " " * (8 if in_list else 4)
+        code_indent = " " * 4 * (depth + 1)
         code_end = start
         while code_end < end and lines[code_end].startswith(code_indent):
             code_end += 1
         if code_end > start:  # an indented code block; what follows it is a new block
             start = code_end
             continue
-        if not lines[start].startswith("    "):  # not a list item's continuation
-            in_list = bool(LIST_ITEM_RE.match(lines[start]))
-        block = CODE_SPAN_RE.sub(_blank, "\n".join(lines[start:end]))
+        if not lines[start].startswith("    "):  # not inside a list item
+            depth = 0
+        for line in lines[start:end]:
+            item = LIST_ITEM_RE.match(line)
+            if item and len(item.group(1)) < 4 * (depth + 1):
+                depth = len(item.group(1)) // 4 + 1
+        block = _blank_code_spans("\n".join(lines[start:end]))
         for match in WIKILINK_RE.finditer(block):
             line = first_line + start + block.count("\n", 0, match.start())
-            refs.append(Ref(match.group(1).strip(), shown, line, match.group(0)))
+            refs.append(Ref(match.group(1).strip(), shown, line, match.group(0).lstrip("\\")))
         start = end
     return tuple(refs)
 
 
+def _same_block(previous: str, line: str) -> bool:
+    """Whether `line` continues the block of `previous`: a code span cannot cross a blank
+    line, a heading or the edge of a blockquote, as Python-Markdown's blocks end there."""
+    return (bool(line.strip()) and not HEADING_RE.match(previous) and not HEADING_RE.match(line)
+            and bool(QUOTE_RE.match(previous)) == bool(QUOTE_RE.match(line)))
+
+
 def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group())
+
+
+def _blank_code_spans(block: str) -> str:
+    """The block with its code spans blanked, found as Python-Markdown's own processor does."""
+    index = 0
+    while match := BACKTICKS.compiled_re.search(block, index):
+        if match.group(1):  # escaped backslashes before a backtick: text
+            index = match.end()
+            continue
+        start, end = BACKTICKS.find_code_spans(match.start(), block)
+        if end is None:  # an unmatched run of backticks: text
+            index = start
+            continue
+        index = end + (start - match.start())
+        block = block[: match.start()] + re.sub(r"[^\n]", " ", block[match.start() : index]) + block[index:]
+    return block
 
 
 def load_site_config(root: Path, shown_root: str, problems: list[Problem]) -> SiteConfig | None:
