@@ -1,0 +1,480 @@
+"""`serve`: build (drafts included), serve the output with live reload, rebuild on every save.
+
+Input: the content and templates directories. Output: the site built into `out`, served over
+HTTP until Ctrl-C, and one terminal line per rebuild saying what changed, what was written and
+how long it took.
+
+- `snapshot` and `DevServer.watch` are our own watcher: a thread polls the sources, waits for
+  the changes to settle, rebuilds incrementally and tells the browsers to reload. livereload's
+  watcher is not used: it drops changes that arrive within 3 s of a reload (`poll_tasks` in
+  livereload/handlers.py), so a quick second save would never reach the browser.
+- `DevServer` is what the rebuild thread and the web handlers share: the problems of the last
+  build (shown over every served page while the last good site stays served), whether a build
+  is running (requests wait for it instead of seeing a half-moved site), the browsers.
+- `livereload_app` is the one function that wraps the livereload package. It takes the
+  package's WebSocket handler, client script and static file handler, and makes up for what
+  they lack: Origin and Host checks, no file system paths sent to browsers, only the output
+  directory served, no dotfiles, charsets, the site's own 404 pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import functools
+import ipaddress
+import json
+import mimetypes
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import tornado
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
+from tornado import web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.websocket import WebSocketClosedError
+
+from site_builder.build import BuildOptions, build, shown_path
+from site_builder.errors import ContentError
+
+EXIT_OK, EXIT_USAGE = 0, 2
+SAFE_TORNADO = (6, 5, 9)  # older StaticFileHandlers follow symlinks out of the served root
+POLL = 0.05  # seconds between two looks at the sources
+SETTLE = 0.15  # seconds without a further change before rebuilding
+BUILD_WAIT = 30.0  # longest a request waits for a running build
+IGNORED = re.compile(r"^\.|~$|^#.*#$|\.(swp|swx|tmp)$|^4913$")  # hidden files, editors' backups and probes
+IN_PLACE = re.compile(r"\.(css|png|jpe?g|gif)$", re.IGNORECASE)  # livereload.js refreshes these without a reload
+LANGUAGE_DIR = re.compile(r"[A-Za-z0-9_-]+")
+HEAD_END = b"</head>"
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml; charset=utf-8",
+}
+FALLBACK_404 = (b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title>"
+                b"</head><body><h1>Not found</h1></body></html>")
+CLIENT = ('<script>(function(){var s=document.createElement("script");'
+          's.src="/livereload.js?port="+(location.port||(location.protocol=="https:"?443:80));'
+          'document.head.appendChild(s);})();</script>')
+OVERLAY = ('<script>(function(p){function show(){var d=document.createElement("div");d.id="serve-problems";'
+           'd.lang="en";d.setAttribute("role","alert");d.style.cssText="position:fixed;z-index:2147483647;top:0;'
+           'left:0;right:0;max-height:70vh;overflow:auto;padding:1em 1.5em;background:#fff4f4;color:#700;'
+           'border-bottom:4px solid #c00;font:14px/1.5 ui-monospace,monospace;box-shadow:0 2px 8px #0005";'
+           'var h=document.createElement("p");h.style.cssText="margin:0 0 .5em;font-weight:bold";'
+           'h.textContent=p.length+(p.length==1?" problem":" problems")+" in the last build. This is the last'
+           ' good version of the page; save a fix and it reloads.";var e=document.createElement("pre");'
+           'e.style.cssText="margin:0;white-space:pre-wrap";e.textContent=p.join("\\n");d.appendChild(h);'
+           'd.appendChild(e);document.body.appendChild(d);}if(document.body)show();'
+           'else document.addEventListener("DOMContentLoaded",show);})(PROBLEMS);</script>')
+
+
+def serve(content: Path, templates: Path, out: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Build with drafts, serve `out` with live reload until Ctrl-C; returns the exit code."""
+    if tornado.version_info < SAFE_TORNADO:
+        print(f"error: serve needs tornado >= {'.'.join(map(str, SAFE_TORNADO))} (found {tornado.version}): "
+              "older versions serve files outside the output through symlinks", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        server = DevServer(BuildOptions(content, templates, out, drafts=True), host, port)
+    except (OSError, OverflowError) as bad:
+        print(f"error: cannot listen on {host}:{port}: {listen_failure(bad, port)}", file=sys.stderr)
+        return EXIT_USAGE
+    if not server.loopback:
+        print(f"warning: {host} is not a loopback address: anyone who can reach this machine on port "
+              f"{server.port} can read the site, drafts included", file=sys.stderr)
+    server.start()
+
+    def interrupt(signum, frame) -> None:
+        if server.stopped.is_set():  # a second Ctrl-C does not wait for the build to finish
+            raise KeyboardInterrupt
+        server.stop()
+
+    previous = signal.signal(signal.SIGINT, interrupt)  # stop between two builds, not inside one
+    server.log(f"serving {shown_path(out)} at {server.url} (drafts included); Ctrl-C to stop")
+    try:
+        asyncio.run(server.run())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    server.log("stopped")
+    return EXIT_OK
+
+
+def listen_failure(bad: Exception, port: int) -> str:
+    if isinstance(bad, OSError) and bad.errno == errno.EADDRINUSE:
+        return f"port {port} is already in use (is another serve running?); choose another with --port"
+    if isinstance(bad, OSError) and bad.errno == errno.EACCES:
+        return "permission denied (ports below 1024 need privileges); choose another with --port"
+    if isinstance(bad, socket.gaierror):
+        return f"unknown host ({bad.strerror})"
+    return getattr(bad, "strerror", None) or str(bad)
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address `host` names is a loopback one (127.0.0.0/8, ::1)."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)} if host else set()
+    except OSError:
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+
+
+def inside(path: str | Path, root: str | Path) -> bool:
+    """Whether `path`, symlinks resolved, is `root` or below it."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+
+
+# Watching ----------------------------------------------------------------------------------
+Stamp = tuple[int, int, int]
+
+
+def snapshot(roots: Iterable[Path], skip: Path) -> dict[str, Stamp]:
+    """Path → (mtime, size, inode) of every source file below `roots`, except under `skip`.
+
+    The inode catches editors that save by renaming a new file over the old one.
+    """
+    found: dict[str, Stamp] = {}
+    stack = [str(root) for root in roots]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:  # removed while we looked: the next look sees it gone
+            continue
+        for entry in entries:
+            if IGNORED.search(entry.name):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if Path(entry.path).resolve() != skip:
+                        stack.append(entry.path)
+                else:
+                    stat = entry.stat()
+                    found[entry.path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            except OSError:
+                continue
+    return found
+
+
+def describe(changed: list[str]) -> str:
+    shown = [shown_path(Path(p)) for p in changed]
+    more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+    return ", ".join(shown[:3]) + more + " changed"
+
+
+class DevServer:
+    """One `serve` session: sockets, the rebuild thread's results, the connected browsers."""
+
+    def __init__(self, options: BuildOptions, host: str, port: int,
+                 log: Callable[[str], None] = functools.partial(print, flush=True)):
+        self.options, self.host, self.log = options, host, log
+        self.sockets = bind_sockets(port, host)  # first, so a busy port fails before any build
+        self.port = self.sockets[0].getsockname()[1]
+        self.root = options.out.resolve()
+        self.loopback = is_loopback(host)
+        self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+        self.problems: tuple[str, ...] = ()
+        self.builds = 0
+        self.built = threading.Condition()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.stopped = threading.Event()
+        self.browsers: set[LiveSocket] = set()  # touched only on the event loop
+        self.sources: dict[str, Stamp] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    def host_allowed(self, name: str) -> bool:
+        """Bound to loopback, answer only loopback names: a DNS-rebinding page sends its own."""
+        name = name.strip("[]").rstrip(".").lower()
+        if not self.loopback or name in ("localhost", self.host.lower()) or name.endswith(".localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            return False
+
+    # The rebuild thread ------------------------------------------------------------------
+    def start(self) -> None:
+        """Take stock of the sources, then build once; problems are shown, not fatal."""
+        self.sources = snapshot(self.watched(), self.root)
+        self.rebuild("first build")
+
+    def watched(self) -> list[Path]:
+        return [self.options.content, self.options.templates]
+
+    def watch(self) -> None:
+        """Poll the sources until stopped; rebuild once a burst of changes has settled."""
+        pending: set[str] = set()
+        changed_at = 0.0
+        while not self.stopped.wait(POLL):
+            current = snapshot(self.watched(), self.root)
+            if current != self.sources:
+                last = self.sources
+                pending.update(p for p in last.keys() | current.keys() if last.get(p) != current.get(p))
+                self.sources, changed_at = current, time.monotonic()
+            elif pending and time.monotonic() - changed_at >= SETTLE:
+                self.rebuild(describe(sorted(pending)))
+                pending.clear()
+
+    def rebuild(self, what: str) -> None:
+        """Build, keep the outcome, and tell the browsers what to reload."""
+        before = self.problems
+        start = time.perf_counter()
+        self.idle.clear()
+        report = None
+        try:
+            report = build(self.options)
+            self.problems = ()
+        except ContentError as bad:
+            self.problems = tuple(map(str, bad.problems))
+        except Exception:  # a bug, not the editor's fault: show it and keep serving
+            self.problems = ("internal error while building:\n" + traceback.format_exc(),)
+        finally:
+            self.idle.set()
+        ms = (time.perf_counter() - start) * 1000
+        clock = time.strftime("%H:%M:%S")
+        if report is None:
+            count = len(self.problems)
+            self.log(f"{clock} {what}: {count} problem{'s' if count != 1 else ''}; still serving the last good site")
+            for problem in self.problems:
+                self.log("  " + problem)
+            if self.problems != before:
+                self.reload(["*"])
+        else:
+            changed = report.written + report.removed
+            self.log(f"{clock} {what}: {len(report.written)} written, {len(report.removed)} removed "
+                     f"of {report.pages} pages in {ms:.0f} ms" + (" (problems fixed)" if before else ""))
+            if changed and len(changed) <= 5:
+                self.log("  " + ", ".join(changed))
+            if before or report.removed or any(not IN_PLACE.search(p) for p in report.written):
+                self.reload(["*"])
+            else:  # nothing, or CSS and images, which livereload.js refreshes in place
+                self.reload(["/" + p for p in report.written])
+        with self.built:
+            self.builds += 1
+            self.built.notify_all()
+
+    def wait_for_build(self, count: int, timeout: float) -> bool:
+        """True once `count` builds have finished, the first included (for tests and tools)."""
+        with self.built:
+            return self.built.wait_for(lambda: self.builds >= count, timeout)
+
+    def reload(self, paths: list[str]) -> None:
+        """From any thread: ask every browser to reload (a site path of CSS or images is refreshed in place)."""
+        loop = self.loop
+        if paths and loop is not None:
+            loop.call_soon_threadsafe(self.send_reload, paths)
+
+    def send_reload(self, paths: list[str]) -> None:
+        for browser in list(self.browsers):
+            for path in paths:  # a site path or '*', never a file system path
+                try:
+                    browser.write_message(json.dumps({"command": "reload", "path": path,
+                                                      "liveCSS": True, "liveImg": True}))
+                except WebSocketClosedError:
+                    self.browsers.discard(browser)
+
+    # The event loop -------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Serve until `stop()`, watching the sources in a thread meanwhile."""
+        self._stop = asyncio.Event()
+        self.loop = asyncio.get_running_loop()
+        if self.stopped.is_set():
+            return
+        http = HTTPServer(livereload_app(self))
+        http.add_sockets(self.sockets)
+        watcher = threading.Thread(target=self.watch, name="serve-watch", daemon=True)
+        watcher.start()
+        try:
+            await self._stop.wait()
+        finally:
+            self.stopped.set()
+            http.stop()
+            for browser in list(self.browsers):
+                browser.close()
+            try:
+                await asyncio.wait_for(http.close_all_connections(), 2)
+            except asyncio.TimeoutError:
+                pass
+            watcher.join(BUILD_WAIT)
+
+    def stop(self) -> None:
+        """From any thread: stop serving and watching."""
+        self.stopped.set()
+        loop, event = self.loop, self._stop
+        if loop is not None and event is not None:
+            loop.call_soon_threadsafe(event.set)
+
+    def log_request(self, handler: web.RequestHandler) -> None:
+        if handler.get_status() >= 500:
+            self.log(f"{handler.get_status()} {handler.request.method} {handler.request.path}")
+
+
+# The livereload package, made safe -------------------------------------------------------------
+def livereload_app(server: DevServer) -> web.Application:
+    """livereload's handlers behind our checks, serving only `server.root`.
+
+    Not `livereload.Server`: its `application()` hard-wires a WebSocket that accepts any
+    Origin and a GET /forcereload that any page can trigger, and its `serve()` starts the
+    3-second-deaf watcher (on the working directory when nothing is watched).
+    """
+    return web.Application(
+        [(r"/livereload", LiveSocket, {"server": server}),
+         (r"/livereload\.js", LiveScript, {"server": server}),
+         (r"/(.*)", SiteFiles, {"server": server, "path": str(server.root), "default_filename": "index.html"})],
+        transforms=[functools.partial(InjectClient, server=server)],
+        log_function=server.log_request,
+        websocket_max_message_size=64 * 1024,
+    )
+
+
+def check_host(handler: web.RequestHandler, server: DevServer) -> None:
+    if not server.host_allowed(handler.request.host_name):
+        raise web.HTTPError(403)
+
+
+class LiveSocket(LiveReloadHandler):
+    """livereload's protocol, for same-origin pages of this server only."""
+
+    def initialize(self, server: DevServer) -> None:
+        self.server = server
+
+    def prepare(self) -> None:
+        check_host(self, self.server)
+
+    def check_origin(self, origin: str) -> bool:
+        # tornado asks only about requests that look cross-origin; livereload says yes to all.
+        parts = urlsplit(origin)
+        return parts.scheme in ("http", "https") and parts.netloc.lower() == self.request.host.lower()
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            super().on_message(message)  # livereload's handshake, which joins its class-wide set
+        except (ValueError, TypeError, AttributeError):  # not livereload's protocol
+            self.close()
+        if self in LiveReloadHandler.waiters:  # ... moved to this server's own set
+            LiveReloadHandler.waiters.discard(self)
+            self.server.browsers.add(self)
+
+    def on_close(self) -> None:
+        self.server.browsers.discard(self)
+
+
+class LiveScript(LiveReloadJSHandler):
+    """livereload.js, with a charset."""
+
+    def initialize(self, server: DevServer) -> None:
+        self.server = server
+
+    def prepare(self) -> None:
+        check_host(self, self.server)
+
+    def get(self) -> None:
+        super().get()
+        self.set_header("Content-Type", TYPES[".js"])
+        self.set_header("Cache-Control", "no-store")
+
+
+class SiteFiles(StaticFileHandler):
+    """livereload's static handler (never a 304), fenced into the output directory."""
+
+    def initialize(self, server: DevServer, **kwargs) -> None:
+        self.server = server
+        super().initialize(**kwargs)
+
+    async def prepare(self) -> None:
+        check_host(self, self.server)
+        if not self.server.idle.is_set():  # a build is moving files in: wait for the whole site
+            await asyncio.get_running_loop().run_in_executor(None, self.server.idle.wait, BUILD_WAIT)
+
+    def parse_url_path(self, url_path: str) -> str:
+        # tornado has decoded %xx once; what is left is a path of plain segments or refused.
+        parts = url_path.split("/")
+        if ("\0" in url_path or "\\" in url_path or "" in parts[:-1]
+                or any(part.startswith(".") for part in parts)):
+            raise web.HTTPError(404)
+        return super().parse_url_path(url_path)
+
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        path = super().validate_absolute_path(root, absolute_path)
+        if path is not None and not inside(path, root):  # whatever tornado's version does with links
+            raise web.HTTPError(404)
+        return path
+
+    def get_content_type(self) -> str:
+        ext = os.path.splitext(self.absolute_path or "")[1].lower()
+        guessed = TYPES.get(ext) or mimetypes.guess_type(self.absolute_path or "")[0] or "application/octet-stream"
+        return guessed + "; charset=utf-8" if guessed.startswith("text/") and "charset" not in guessed else guessed
+
+    def compute_etag(self) -> str | None:
+        return None  # nothing is cached; livereload's version cache stores hashes and mtimes crosswise
+
+    def get_cache_time(self, path: str, modified, mime_type: str) -> int:
+        return 0
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    def log_exception(self, typ, value, tb) -> None:
+        if not isinstance(value, web.HTTPError):  # refusals are answered, not logged
+            super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        if status_code == 403 and self.server.host_allowed(self.request.host_name):
+            status_code = 404  # a path refused is a page that does not exist
+        if status_code != 404:
+            return super().write_error(status_code, **kwargs)
+        self.set_status(404)
+        self.set_header("Content-Type", TYPES[".html"])
+        self.set_header("Cache-Control", "no-store")
+        self.finish(not_found_page(self.server.root, self.request.path) or FALLBACK_404)
+
+
+def not_found_page(root: Path, url_path: str) -> bytes | None:
+    """The site's 404 page for the language the path starts with, else the root one."""
+    first = url_path.lstrip("/").split("/", 1)[0]
+    names = [f"{first}/404.html"] if LANGUAGE_DIR.fullmatch(first) else []
+    for name in names + ["404.html"]:
+        page = root / name
+        if page.is_file() and inside(page, root):
+            return page.read_bytes()
+    return None
+
+
+class InjectClient(web.OutputTransform):
+    """Adds livereload's client, and the last build's problems, to every HTML page served."""
+
+    def __init__(self, request, server: DevServer):
+        super().__init__(request)
+        self.server = server
+
+    def transform_first_chunk(self, status_code, headers, chunk: bytes, finishing: bool):
+        if headers.get("Content-Type", "").startswith("text/html") and HEAD_END in chunk:
+            snippet = client_snippet(self.server.problems)
+            chunk = chunk.replace(HEAD_END, snippet + HEAD_END, 1)
+            if "Content-Length" in headers:
+                headers["Content-Length"] = str(int(headers["Content-Length"]) + len(snippet))
+        return status_code, headers, chunk
+
+
+def client_snippet(problems: tuple[str, ...]) -> bytes:
+    if not problems:
+        return CLIENT.encode()
+    data = json.dumps(list(problems), ensure_ascii=False).replace("<", "\\u003c")  # no </script> inside
+    return (CLIENT + OVERLAY.replace("PROBLEMS", data)).encode()

@@ -1,0 +1,435 @@
+"""`serve` with a raw client: nothing outside the output is served, the site's 404 pages and
+charsets, Host and Origin checks, debounced rebuilds that end on the last edit, problems shown
+in the page, and served output equal to a clean build after each kind of edit.
+
+The server runs in a thread on a free port (`DevServer` binds port 0); the command line's own
+behaviour (busy port, non-loopback warning) is tested in a subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+from conftest import BASE_FILES, PERSON, REPO, STORY_EN, TEMPLATES, write_files
+from site_builder.build import BuildOptions, build
+from site_builder.server import DevServer, client_snippet
+
+TIMEOUT = 10
+SECRET = b"TOPSECRET"
+STORY = "content/stories/gbsa-centre.en.md"
+STORY_URL = "/en/stories/gbsa-centre/"
+
+
+@contextmanager
+def running(root: Path, host: str = "127.0.0.1"):
+    """A DevServer on a free port, in a thread, always stopped; its terminal lines in .lines."""
+    lines: list[str] = []
+    options = BuildOptions(root / "content", root / "templates", root / "public", drafts=True,
+                           cache_dir=root / ".cache")
+    server = DevServer(options, host, 0, log=lines.append)
+    server.lines = lines
+    thread = threading.Thread(target=asyncio.run, args=(server.run(),), daemon=True)
+    try:
+        server.start()
+        thread.start()
+        yield server
+    finally:
+        server.stop()
+        if thread.is_alive():
+            thread.join(TIMEOUT)
+        for sock in server.sockets:
+            sock.close()
+    assert not thread.is_alive(), "the server did not stop"
+
+
+@pytest.fixture
+def served(make_site):
+    root = make_site()
+    with running(root) as server:
+        yield root, server
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One server for the tests that only read: the base site, not to be edited."""
+    root = tmp_path_factory.mktemp("shared") / "site"
+    shutil.copytree(TEMPLATES, root / "templates", ignore=shutil.ignore_patterns("*.mo"))
+    write_files(root, BASE_FILES)
+    with running(root) as server:
+        yield root, server
+
+
+def raw(port: int, target: bytes, host: bytes = b"127.0.0.1", headers: bytes = b"") -> tuple[int, bytes, bytes]:
+    """Send one GET with the request target exactly as given; (status, head, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as conn:
+        conn.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n"
+                     + headers + b"\r\n")
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return (int(head.split()[1]) if head else 0), head, body
+
+
+def get(server: DevServer, path: str) -> tuple[int, bytes, bytes]:
+    return raw(server.port, path.encode())
+
+
+def header(head: bytes, name: str) -> str:
+    found = re.search(rb"(?im)^" + name.encode() + rb":\s*(.*?)\r?$", head)
+    return found.group(1).decode() if found else ""
+
+
+def edit(server: DevServer, root: Path, files: dict) -> None:
+    """Change source files the way an editor does and wait for the rebuild."""
+    count = server.builds
+    write_files(root, files)
+    assert server.wait_for_build(count + 1, TIMEOUT), "no rebuild after the edit"
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def clean_build(root: Path) -> dict[str, bytes]:
+    out = root.parent / "clean"
+    shutil.rmtree(out, ignore_errors=True)
+    build(BuildOptions(root / "content", root / "templates", out, drafts=True, cache_dir=None))
+    return tree(out)
+
+
+# Nothing outside the output ------------------------------------------------------------------
+TRAVERSALS = [
+    b"/../secret.txt", b"/en/../../secret.txt", b"/%2e%2e/secret.txt", b"/%2E%2E/%2e%2e/secret.txt",
+    b"/..%2fsecret.txt", b"/en/..%2f..%2fsecret.txt", b"/%252e%252e/secret.txt", b"/%252e%252e%252fsecret.txt",
+    b"//etc/passwd", b"/%2fetc/passwd", b"//etc/passwd%00", b"/..\\secret.txt", b"/%5c..%5csecret.txt",
+    b"/en\\..\\..\\secret.txt", b"/.git/config", b"/%2egit/config", b"/.env", b"/en/.hidden.html",
+    b"/leak.txt", b"/leakdir/secret.txt", b"/secret.txt%00.html",
+    b"/en/index.html%00", b"/en/%00", b"http://127.0.0.1/../secret.txt", b"http://evil.example/.git/config",
+    b"/%c0%ae%c0%ae/secret.txt", b"/sec\x00ret.txt",
+]
+
+
+def test_nothing_outside_the_output_is_served(shared):
+    root, server = shared
+    (root / "secret.txt").write_bytes(SECRET + b" outside")
+    (root / "public/.git").mkdir()
+    (root / "public/.git/config").write_bytes(SECRET + b" git")
+    (root / "public/.env").write_bytes(SECRET + b" env")
+    (root / "public/en/.hidden.html").write_bytes(SECRET + b" hidden")
+    os.symlink(root / "secret.txt", root / "public/leak.txt")
+    os.symlink(root, root / "public/leakdir")
+    for target in TRAVERSALS:
+        status, head, body = raw(server.port, target)
+        assert status in (403, 404) or (status == 400 and (b"\0" in target or b"%c0" in target)), (target, status)
+        assert SECRET not in body and b"root:" not in body, target
+    assert get(server, "/")[0] == 200
+
+
+def test_content_types_carry_a_charset(shared):
+    _, server = shared
+    for path, expected in [("/en/", "text/html; charset=utf-8"), ("/sitemap.xml", "application/xml; charset=utf-8"),
+                           ("/en/feed.xml", "application/xml; charset=utf-8"),
+                           ("/static/site.css", "text/css; charset=utf-8"),
+                           ("/static/site.js", "text/javascript; charset=utf-8"),
+                           ("/livereload.js", "text/javascript; charset=utf-8")]:
+        status, head, _ = get(server, path)
+        assert (status, header(head, "Content-Type")) == (200, expected), path
+        assert header(head, "X-Content-Type-Options") == "nosniff" or path == "/livereload.js"
+
+
+def test_missing_pages_get_the_sites_404_page(shared):
+    root, server = shared
+    for path, page in [("/en/no-such-page/", "en/404.html"), ("/zh/stories/nope", "zh/404.html"),
+                       ("/nope.html", "404.html"), ("/xx/nope", "404.html"), ("/.git/config", "404.html")]:
+        status, head, body = get(server, path)
+        assert status == 404, path
+        assert header(head, "Content-Type") == "text/html; charset=utf-8"
+        assert body == (root / "public" / page).read_bytes().replace(b"</head>", client_snippet(()) + b"</head>", 1), path
+
+
+def test_directories_redirect_and_serve_their_index(shared):
+    root, server = shared
+    status, head, _ = get(server, "/en/stories")
+    assert status == 301 and header(head, "Location") == "/en/stories/"
+    status, head, body = get(server, "/en/stories/")
+    assert status == 200 and body.count(b"/livereload.js") == 1
+    assert body.replace(client_snippet(()), b"") == (root / "public/en/stories/index.html").read_bytes()
+    assert int(header(head, "Content-Length")) == len(body)
+
+
+def test_only_loopback_host_names_are_answered(shared):
+    _, server = shared
+    for host in [b"evil.example", b"evil.example:%d" % server.port, b"192.168.1.20", b"localhost.evil.example"]:
+        status, _, body = raw(server.port, b"/en/", host=host)
+        assert status == 403 and b"<html lang" not in body, host
+        assert raw(server.port, b"/livereload.js", host=host)[0] == 403
+        assert ws_handshake(server.port, host=host, origin=b"http://" + host)[0] == 403
+    for host in [b"127.0.0.1:%d" % server.port, b"localhost:%d" % server.port, b"[::1]:%d" % server.port,
+                 b"app.localhost", b"127.0.0.2"]:
+        assert raw(server.port, b"/en/", host=host)[0] == 200, host
+
+
+def ws_handshake(port: int, origin: bytes | None, host: bytes = b"127.0.0.1", extra: bytes = b"") -> tuple[int, bytes]:
+    key = base64.b64encode(os.urandom(16))
+    request = (b"GET /livereload HTTP/1.1\r\nHost: " + host + b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n"
+               + (b"Origin: " + origin + b"\r\n" if origin else b"") + extra + b"\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as conn:
+        conn.sendall(request)
+        head = b""
+        while b"\r\n\r\n" not in head and (chunk := conn.recv(4096)):
+            head += chunk
+    return int(head.split()[1]), head
+
+
+def test_reload_socket_accepts_only_same_origin(shared):
+    _, server = shared
+    here = b"127.0.0.1:%d" % server.port
+    assert ws_handshake(server.port, b"http://" + here, host=here)[0] == 101
+    assert ws_handshake(server.port, b"http://" + here, host=here, extra=b"Sec-Fetch-Site: same-origin\r\n")[0] == 101
+    for origin, extra in [(b"http://evil.example", b""), (b"http://evil.example", b"Sec-Fetch-Site: cross-site\r\n"),
+                          (b"http://127.0.0.1:1", b"Sec-Fetch-Site: same-site\r\n"), (b"null", b""),
+                          (b"http://localhost:%d" % server.port, b"")]:
+        assert ws_handshake(server.port, origin, host=here, extra=extra)[0] == 403, origin
+
+
+# Rebuilds and reloads ---------------------------------------------------------------------------
+class Browser:
+    """A livereload client: connects like livereload.js and records the reload messages."""
+
+    def __init__(self, server: DevServer):
+        self.server, self.messages = server, []
+
+    async def __aenter__(self):
+        origin = f"http://127.0.0.1:{self.server.port}"
+        self.conn = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{self.server.port}/livereload",
+                                                        headers={"Origin": origin}, connect_timeout=TIMEOUT))
+        await self.conn.write_message(json.dumps({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}))
+        hello = json.loads(await asyncio.wait_for(self.conn.read_message(), TIMEOUT))
+        assert hello["command"] == "hello"
+        await self.conn.write_message(json.dumps({"command": "info", "url": origin + "/", "plugins": {}}))
+        for _ in range(200):
+            if self.server.browsers:
+                return self
+            await asyncio.sleep(0.01)
+        raise AssertionError("the browser was not registered")
+
+    async def __aexit__(self, *exc):
+        self.conn.close()
+
+    async def listen(self, quiet: float = 0.6) -> list[dict]:
+        """Reload messages until none came for `quiet` seconds."""
+        while True:
+            try:
+                message = await asyncio.wait_for(self.conn.read_message(), quiet)
+            except asyncio.TimeoutError:
+                return self.messages
+            assert message is not None, "the server closed the socket"
+            self.messages.append(json.loads(message))
+
+
+def test_five_quick_saves_make_one_rebuild_showing_the_last(served):
+    root, server = served
+
+    async def scenario():
+        async with Browser(server) as browser:
+            count = server.builds
+            for n in range(1, 6):
+                write_files(root, {STORY: STORY_EN.replace("opened a centre", f"opened version {n} of a centre")})
+                await asyncio.sleep(0.05)
+            for _ in range(int(TIMEOUT / 0.05)):
+                if server.builds > count:
+                    break
+                await asyncio.sleep(0.05)
+            messages = await browser.listen()
+            return count, messages
+
+    count, messages = asyncio.run(asyncio.wait_for(scenario(), 3 * TIMEOUT))
+    assert server.builds == count + 1
+    assert messages == [{"command": "reload", "path": "*", "liveCSS": True, "liveImg": True}]
+    assert b"opened version 5 of a centre" in get(server, STORY_URL)[2]
+    changed = [line for line in server.lines if "gbsa-centre.en.md changed" in line]
+    assert len(changed) == 1 and re.search(r"\d\d:\d\d:\d\d content/stories/gbsa-centre.en.md changed: "
+                                           r"[1-9]\d* written, 0 removed of \d+ pages in \d+ ms$", changed[0]), changed
+
+
+def test_a_save_right_after_a_reload_still_reaches_the_browser(served):
+    root, server = served
+
+    async def scenario():
+        async with Browser(server) as browser:
+            for n in (1, 2, 3):
+                count = server.builds
+                write_files(root, {STORY: STORY_EN.replace("opened a centre", f"opened edit {n} of a centre")})
+                for _ in range(int(TIMEOUT / 0.02)):
+                    if server.builds > count:
+                        break
+                    await asyncio.sleep(0.02)
+                await asyncio.sleep(0.3)  # well inside livereload's 3 s deaf period
+            return await browser.listen()
+
+    messages = asyncio.run(asyncio.wait_for(scenario(), 3 * TIMEOUT))
+    assert [m["path"] for m in messages] == ["*", "*", "*"]
+    assert b"opened edit 3 of a centre" in get(server, STORY_URL)[2]
+
+
+def test_a_stylesheet_change_is_refreshed_in_place(served):
+    root, server = served
+    css = (root / "templates/static/site.css").read_text(encoding="utf-8")
+
+    async def scenario():
+        async with Browser(server) as browser:
+            write_files(root, {"templates/static/site.css": css + "\nbody { outline: 1px solid red; }\n"})
+            return await browser.listen(quiet=1.0)
+
+    messages = asyncio.run(asyncio.wait_for(scenario(), 3 * TIMEOUT))
+    assert [m["path"] for m in messages] == ["/static/site.css"]
+    assert all(str(root) not in json.dumps(m) for m in messages)
+
+
+def test_broken_content_is_shown_and_the_last_good_site_stays(served):
+    root, server = served
+    good = (root / "public/en/stories/gbsa-centre/index.html").read_bytes()
+    edit(server, root, {STORY: STORY_EN.replace("date: 2024-05-09", "date: 2024-05-32")})
+    problem = "content/stories/gbsa-centre.en.md:3: date: impossible date '2024-05-32'"
+    assert server.problems == (problem,)
+    assert "  " + problem in server.lines
+    status, _, body = get(server, STORY_URL)
+    assert status == 200
+    assert json.dumps([problem]).encode() in body
+    assert body.replace(client_snippet(server.problems), b"") == good
+    status, _, body = get(server, "/en/no-such-page/")
+    assert status == 404 and json.dumps([problem]).encode() in body
+
+    edit(server, root, {STORY: STORY_EN.replace("opened a centre", "opened a fixed centre")})
+    assert server.problems == ()
+    body = get(server, STORY_URL)[2]
+    assert b"opened a fixed centre" in body and json.dumps([problem]).encode() not in body
+
+
+def test_problems_cannot_break_out_of_the_overlay_script(served):
+    root, server = served
+    edit(server, root, {STORY: STORY_EN.replace("tags: [innovation]", "tags: [</script><script>alert(1)</script>]")})
+    assert server.problems
+    body = get(server, STORY_URL)[2]
+    assert b"<script>alert(1)" not in body and body.count(b"</script>") == (root / "public" / STORY_URL.strip("/") / "index.html").read_bytes().count(b"</script>") + 2
+
+
+# The engine's own tests cover every kind of edit; through serve, one of each watched source.
+EDITS = [
+    ("body", {STORY: STORY_EN.replace("opened a centre", "opened a brand-new centre")}),
+    ("entity list", {STORY: STORY_EN.replace("places: [chongqing]\ntags", "places: [chongqing, gyeonggi]\ntags")}),
+    ("entity file", {"content/people/kang-sungcheon.yaml": PERSON.replace("Kang Sungcheon", "Kang Sung-cheon")}),
+    ("renamed file", {"content/stories/new-door.en.md": None, "content/stories/door-renamed.en.md": "RENAMED"}),
+    ("template", {"templates/story.html": "TEMPLATE"}),
+    ("catalog", {"templates/locale/zh/LC_MESSAGES/messages.po": "CATALOG"}),
+]
+
+
+def test_served_output_equals_a_clean_build_after_each_kind_of_edit(served):
+    root, server = served
+    old_door = (root / "content/stories/new-door.en.md").read_text(encoding="utf-8")
+    fills = {
+        "RENAMED": old_door,
+        "TEMPLATE": (root / "templates/story.html").read_text(encoding="utf-8").replace(
+            "{% block content %}", "{% block content %}<p class=\"edited\">edited</p>", 1),
+        "CATALOG": (root / "templates/locale/zh/LC_MESSAGES/messages.po").read_text(encoding="utf-8").replace(
+            'msgstr "报道"', 'msgstr "新闻报道"'),
+    }
+    for kind, files in EDITS:
+        files = {name: fills.get(text, text) if isinstance(text, str) else text for name, text in files.items()}
+        edit(server, root, files)
+        assert server.problems == (), (kind, server.problems)
+        served_tree = tree(root / "public")
+        clean = clean_build(root)
+        assert sorted(served_tree) == sorted(clean), kind
+        assert [name for name in clean if served_tree[name] != clean[name]] == [], kind
+    status, _, body = get(server, STORY_URL)
+    assert status == 200 and body.replace(client_snippet(()), b"") == clean["en/stories/gbsa-centre/index.html"]
+    assert "Kang Sung-cheon" in body.decode() and b'class="edited"' in body
+    assert "新闻报道" in clean["zh/index.html"].decode()
+    assert "door-renamed/index.html" in " ".join(clean) and "en/stories/new-door/index.html" not in clean
+
+
+def test_an_unchanged_output_sends_no_reload(served):
+    root, server = served
+
+    async def scenario():
+        async with Browser(server) as browser:
+            count = server.builds
+            (root / "content/places/china.yaml").touch()
+            for _ in range(int(TIMEOUT / 0.05)):
+                if server.builds > count:
+                    break
+                await asyncio.sleep(0.05)
+            return await browser.listen()
+
+    assert asyncio.run(asyncio.wait_for(scenario(), 3 * TIMEOUT)) == []
+    assert "0 written, 0 removed" in server.lines[-1]
+
+
+# The command line -----------------------------------------------------------------------------
+def run_serve(root: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.Popen([sys.executable, "-m", "site_builder", "serve", *args], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_busy_port_is_a_clear_usage_error(make_site):
+    root = make_site()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run_serve(root, "--port", str(port))
+        try:
+            out, err = proc.communicate(timeout=TIMEOUT)
+        finally:
+            proc.kill()
+    assert proc.returncode == 2
+    assert f"error: cannot listen on 127.0.0.1:{port}: port {port} is already in use" in err
+    assert "Traceback" not in err + out and not (root / "public").exists()
+
+
+def test_a_non_loopback_host_is_served_with_a_warning(make_site):
+    root = make_site()
+    proc = run_serve(root, "--host", "0.0.0.0", "--port", "0")
+    try:
+        warning = proc.stderr.readline()
+        started = proc.stdout.readline() + proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    assert warning.startswith("warning: 0.0.0.0 is not a loopback address: anyone who can reach this machine")
+    assert re.search(r"serving public at http://0\.0\.0\.0:\d+/ \(drafts included\)", started)
+    assert proc.returncode == 0 and "Traceback" not in err and "stopped" in out
+
+
+def test_the_first_build_may_fail_and_serving_goes_on(make_site):
+    root = make_site({STORY: STORY_EN.replace("orgs: [gbsa]", "orgs: [gbsaa]")})
+    with running(root) as server:
+        assert server.problems and "content/stories/gbsa-centre.en.md:" in server.problems[0]
+        status, _, body = get(server, "/en/")
+        assert status == 404 and b"Not found" in body and b"gbsaa" in body
+        edit(server, root, {STORY: STORY_EN})
+        assert server.problems == () and get(server, STORY_URL)[0] == 200
