@@ -33,7 +33,7 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 STORY_NAME_RE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[^.]+)\.md$")
-WIKILINK_RE = re.compile(r"(?<!\\)(?:\\\\)*\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")  # not escaped by a backslash
+WIKILINK_RE = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
 # Python-Markdown's own code finders, so that what is scanned as code is what renders as code.
 FENCED_BLOCK_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE
 BACKTICKS = BacktickInlineProcessor(BACKTICK_RE)
@@ -435,29 +435,57 @@ def split_front_matter(text: str, shown: str, problems: list[Problem]) -> tuple[
 
 
 def scan_links(body: str, shown: str, first_line: int) -> tuple[Ref, ...]:
-    """[[id]] and [[id|text]] where Python-Markdown will link them, with their lines.
+    """[[id]] and [[id|text]] where Python-Markdown will link them, with their lines."""
+    text = body.expandtabs(4)
+    if "[[" not in text:
+        return ()
+    if "`" in text or "~~~" in text or "    " in text:  # else there is no code to skip
+        text = without_code(text)
+    refs, line, counted = [], first_line, 0
+    for match in WIKILINK_RE.finditer(text):
+        at = match.start()
+        if _escaped(text, at):
+            continue
+        line += text.count("\n", counted, at)
+        counted = at
+        refs.append(Ref(match.group(1).strip(), shown, line, match.group(0)))
+    return tuple(refs)
 
-    Code is skipped the way Python-Markdown skips it, so that what is checked is what is
-    rendered: fenced blocks (fenced_code's own pattern), indented code blocks (a block
-    after a blank line indented 4 spaces more than the list it is in, blockquote markers
-    aside) and code spans (which may run across the lines of a paragraph). Code is
-    blanked, not removed, so lines still count. (An [[id]] in a raw HTML block is checked
-    although Python-Markdown leaves it as text: stricter, never looser.)
+
+def _escaped(text: str, at: int) -> bool:
+    """Whether text[at] follows an odd run of backslashes: `\\[[x]]` is text, not a link."""
+    start = at
+    while start and text[start - 1] == "\\":
+        start -= 1
+    return (at - start) % 2 == 1
+
+
+def without_code(text: str) -> str:
+    """`text` with its code blanked, found the way Python-Markdown finds it, lines kept.
+
+    So that what is checked is what is rendered: fenced blocks (fenced_code's own
+    pattern), indented code blocks (a block after a blank line, indented 4 spaces more
+    than the list it is in, blockquote markers aside) and code spans (Python-Markdown's
+    backtick processor, over a paragraph's lines; a heading or the edge of a blockquote
+    ends a paragraph). An [[id]] in a raw HTML block is still checked, although
+    Python-Markdown leaves it as text: stricter, never looser.
     """
-    raw = FENCED_BLOCK_RE.sub(_blank, body.expandtabs(4)).split("\n")
+    raw = FENCED_BLOCK_RE.sub(_blank, text).split("\n")
+    quoted = [bool(QUOTE_RE.match(line)) for line in raw]
     lines = [QUOTE_RE.sub("", line) for line in raw]
-    refs: list[Ref] = []
     start, depth = 0, 0  # depth: how many lists the current block is nested in
     while start < len(lines):
         if not lines[start].strip():
             start += 1
             continue
         end = start + 1
-        while end < len(lines) and _same_block(raw[end - 1], raw[end]):
+        while (end < len(lines) and lines[end].strip() and quoted[end] == quoted[end - 1]
+               and not HEADING_RE.match(lines[end]) and not HEADING_RE.match(lines[end - 1])):
             end += 1
         code_indent = " " * 4 * (depth + 1)
         code_end = start
         while code_end < end and lines[code_end].startswith(code_indent):
+            lines[code_end] = ""
             code_end += 1
         if code_end > start:  # an indented code block; what follows it is a new block
             start = code_end
@@ -468,19 +496,9 @@ def scan_links(body: str, shown: str, first_line: int) -> tuple[Ref, ...]:
             item = LIST_ITEM_RE.match(line)
             if item and len(item.group(1)) < 4 * (depth + 1):
                 depth = len(item.group(1)) // 4 + 1
-        block = _blank_code_spans("\n".join(lines[start:end]))
-        for match in WIKILINK_RE.finditer(block):
-            line = first_line + start + block.count("\n", 0, match.start())
-            refs.append(Ref(match.group(1).strip(), shown, line, match.group(0).lstrip("\\")))
+        lines[start:end] = _blank_code_spans("\n".join(lines[start:end])).split("\n")
         start = end
-    return tuple(refs)
-
-
-def _same_block(previous: str, line: str) -> bool:
-    """Whether `line` continues the block of `previous`: a code span cannot cross a blank
-    line, a heading or the edge of a blockquote, as Python-Markdown's blocks end there."""
-    return (bool(line.strip()) and not HEADING_RE.match(previous) and not HEADING_RE.match(line)
-            and bool(QUOTE_RE.match(previous)) == bool(QUOTE_RE.match(line)))
+    return "\n".join(lines)
 
 
 def _blank(match: re.Match) -> str:
@@ -490,7 +508,7 @@ def _blank(match: re.Match) -> str:
 def _blank_code_spans(block: str) -> str:
     """The block with its code spans blanked, found as Python-Markdown's own processor does."""
     index = 0
-    while match := BACKTICKS.compiled_re.search(block, index):
+    while "`" in block and (match := BACKTICKS.compiled_re.search(block, index)):
         if match.group(1):  # escaped backslashes before a backtick: text
             index = match.end()
             continue
