@@ -142,7 +142,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             "people: []\norgs: []\nplaces: []\ntags: []\n"
             "draft: true\n"
             "---\n"
-            "The brief, in Markdown. Link an entity with [[its-id]].\n"
+            "The brief, in Markdown. Link an entity with `[[its-id]]` (without the backticks).\n"
         )
     else:
         if not ID_RE.match(args.name):

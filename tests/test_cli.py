@@ -71,8 +71,6 @@ def test_a_real_process_reports_problems_without_a_traceback(make_site):
 
 
 # new -------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="cli.cmd_new writes 'Link an entity with [[its-id]].' in the body, an unknown "
-                                       "id; in a code span (`[[its-id]]`) it would be shown, not checked")
 def test_new_story_scaffold_passes_check(make_site, capsys):
     root = make_site()
     code, out, _ = run(capsys, "new", "story", "Chengdu welcomes a Busan trade mission")
