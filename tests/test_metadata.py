@@ -120,6 +120,17 @@ def test_entity_pages_offer_their_feed_and_filtered_timeline(public):
             assert timeline == [f"../../timeline/?entity={path.parent.name}"] * len(timeline) and timeline
 
 
+def test_every_filtered_timeline_link_shows_entries(public):
+    for lang in ("en", "zh"):
+        timeline = (public / lang / "timeline" / "index.html").read_text("utf-8")
+        named = {i for found in re.findall(r'data-entities="([^"]*)"', timeline) for i in found.split()}
+        linked = set()
+        for path in (public / lang).glob("*/*/index.html"):
+            linked |= set(re.findall(r'href="[./]*timeline/\?entity=([a-z0-9-]+)"', path.read_text("utf-8")))
+        assert linked, "no entity page links to its filtered timeline"
+        assert linked <= named, f"links to a timeline filtered down to nothing: {sorted(linked - named)}"
+
+
 def index_names(path: Path) -> list[str]:
     page = parse(path)
     return [text for stack, text in page.texts
