@@ -184,6 +184,16 @@ def test_unknown_key_in_site_yaml(problems):
     ]
 
 
+def test_site_yaml_checks(problems):
+    assert problems({"content/site.yaml": "tagline: A site\nlanguages: [en, fr]\ndefault_language: zh\ntags:\n  Big Data: x\n"}) == [
+        "content/site.yaml:1: missing required key 'base_url'",
+        "content/site.yaml:1: missing required key 'title'",
+        "content/site.yaml:2: languages: unsupported language 'fr' (expected one of: en, zh)",
+        "content/site.yaml:3: default_language: 'zh' is not in languages",
+        "content/site.yaml:5: tags: 'Big Data' is not a tag id (lowercase ASCII letters, digits and hyphens)",
+    ]
+
+
 # Wrong types and YAML's silent coercions -----------------------------------------------
 @pytest.mark.parametrize("line, expected", [
     ("name: no", "name: expected text, but YAML reads 'no' as the boolean false: put it in quotes"),
