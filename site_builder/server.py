@@ -1,20 +1,17 @@
 """`serve`: build (drafts included), serve the output with live reload, rebuild on every save.
 
-Input: the content and templates directories. Output: the site built into `out`, served over
-HTTP until Ctrl-C, and one terminal line per rebuild saying what changed, what was written and
-how long it took.
+Input: the content and templates directories. Output: the site in `out`, served over HTTP until
+Ctrl-C, and a terminal line per rebuild: what changed, what was written, how long it took.
 
-- `snapshot` and `DevServer.watch` are our own watcher: a thread polls the sources, waits for
-  the changes to settle, rebuilds incrementally and tells the browsers to reload. livereload's
-  watcher is not used: it drops changes that arrive within 3 s of a reload (`poll_tasks` in
-  livereload/handlers.py), so a quick second save would never reach the browser.
-- `DevServer` is what the rebuild thread and the web handlers share: the problems of the last
-  build (shown over every served page while the last good site stays served), whether a build
-  is running (requests wait for it instead of seeing a half-moved site), the browsers.
-- `livereload_app` is the one function that wraps the livereload package. It takes the
-  package's WebSocket handler, client script and static file handler, and makes up for what
-  they lack: Origin and Host checks, no file system paths sent to browsers, only the output
-  directory served, no dotfiles, charsets, the site's own 404 pages.
+- `DevServer.watch` is our own watcher: it polls the sources, waits for changes to settle,
+  rebuilds and tells the browsers to reload. livereload's own drops changes that arrive within
+  3 s of a reload (`poll_tasks` in livereload/handlers.py), so a quick second save would be lost.
+- `DevServer` is what the rebuild thread and the web handlers share: the last build's problems
+  (shown over every page while the last good site stays served), whether a build is running
+  (requests wait rather than see a half-moved site), the connected browsers.
+- `livereload_app` is the one function that wraps the livereload package: its WebSocket, client
+  script and static handler, plus what they lack (Origin and Host checks, no file system paths
+  sent, only the output directory served, no dotfiles, charsets, the site's 404 pages).
 """
 
 from __future__ import annotations
@@ -39,7 +36,7 @@ from urllib.parse import urlsplit
 
 import tornado
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
-from tornado import web
+from tornado import httputil, web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.websocket import WebSocketClosedError
@@ -56,37 +53,23 @@ IGNORED = re.compile(r"^\.|~$|^#.*#$|\.(swp|swx|tmp)$|^4913$")  # hidden files, 
 IN_PLACE = re.compile(r"\.(css|png|jpe?g|gif)$", re.IGNORECASE)  # livereload.js refreshes these without a reload
 LANGUAGE_DIR = re.compile(r"[A-Za-z0-9_-]+")
 HEAD_END = b"</head>"
-TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".svg": "image/svg+xml; charset=utf-8",
-}
+TYPES = {".html": "text/html", ".xml": "application/xml", ".css": "text/css", ".js": "text/javascript",
+         ".json": "application/json", ".svg": "image/svg+xml"}  # each with "; charset=utf-8", as text/*
 FALLBACK_404 = (b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title>"
                 b"</head><body><h1>Not found</h1></body></html>")
-CLIENT = ('<script>(function(){var s=document.createElement("script");'
-          's.src="/livereload.js?port="+(location.port||(location.protocol=="https:"?443:80));'
-          'document.head.appendChild(s);})();</script>')
-OVERLAY = ('<script>(function(p){function show(){var d=document.createElement("div");d.id="serve-problems";'
-           'd.lang="en";d.setAttribute("role","alert");d.style.cssText="position:fixed;z-index:2147483647;top:0;'
-           'left:0;right:0;max-height:70vh;overflow:auto;padding:1em 1.5em;background:#fff4f4;color:#700;'
-           'border-bottom:4px solid #c00;font:14px/1.5 ui-monospace,monospace;box-shadow:0 2px 8px #0005";'
-           'var h=document.createElement("p");h.style.cssText="margin:0 0 .5em;font-weight:bold";'
-           'h.textContent=p.length+(p.length==1?" problem":" problems")+" in the last build. This is the last'
-           ' good version of the page; save a fix and it reloads.";var e=document.createElement("pre");'
-           'e.style.cssText="margin:0;white-space:pre-wrap";e.textContent=p.join("\\n");d.appendChild(h);'
-           'd.appendChild(e);document.body.appendChild(d);}if(document.body)show();'
-           'else document.addEventListener("DOMContentLoaded",show);})(PROBLEMS);</script>')
+OVERLAY = ('<script>(function(p){function show(){var d=document.createElement("pre");d.id="serve-problems";'
+           'd.lang="en";d.setAttribute("role","alert");d.style.cssText="position:fixed;z-index:2147483647;inset:0 0 '
+           'auto;max-height:70vh;overflow:auto;margin:0;padding:1em 1.5em;background:#fff4f4;color:#700;border-bottom:'
+           '4px solid #c00;font:14px/1.5 monospace;white-space:pre-wrap";d.textContent=p.length+" problem"+(p.length>1?'
+           '"s":"")+" in the last build; this is the last good page, and a saved fix reloads it.\\n\\n"+p.join("\\n");'
+           'document.body.appendChild(d)}document.body?show():addEventListener("DOMContentLoaded",show)})(PROBLEMS)</script>')
 
 
 def serve(content: Path, templates: Path, out: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Build with drafts, serve `out` with live reload until Ctrl-C; returns the exit code."""
-    if tornado.version_info < SAFE_TORNADO:
-        print(f"error: serve needs tornado >= {'.'.join(map(str, SAFE_TORNADO))} (found {tornado.version}): "
-              "older versions serve files outside the output through symlinks", file=sys.stderr)
+    if tornado.version_info < SAFE_TORNADO:  # pinned in pyproject.toml too; this catches old environments
+        print(f"error: serve needs tornado >= 6.5.9, found {tornado.version}, which follows symlinks out of "
+              "the served directory; upgrade it", file=sys.stderr)
         return EXIT_USAGE
     try:
         server = DevServer(BuildOptions(content, templates, out, drafts=True), host, port)
@@ -116,13 +99,11 @@ def serve(content: Path, templates: Path, out: Path, host: str = "127.0.0.1", po
 
 
 def listen_failure(bad: Exception, port: int) -> str:
-    if isinstance(bad, OSError) and bad.errno == errno.EADDRINUSE:
-        return f"port {port} is already in use (is another serve running?); choose another with --port"
-    if isinstance(bad, OSError) and bad.errno == errno.EACCES:
-        return "permission denied (ports below 1024 need privileges); choose another with --port"
     if isinstance(bad, socket.gaierror):
         return f"unknown host ({bad.strerror})"
-    return getattr(bad, "strerror", None) or str(bad)
+    return {errno.EADDRINUSE: f"port {port} is already in use (is another serve running?); choose another with --port",
+            errno.EACCES: "permission denied (ports below 1024 need privileges); choose another with --port",
+            }.get(getattr(bad, "errno", None)) or getattr(bad, "strerror", None) or str(bad)
 
 
 def is_loopback(host: str) -> bool:
@@ -144,10 +125,7 @@ Stamp = tuple[int, int, int]
 
 
 def snapshot(roots: Iterable[Path], skip: Path) -> dict[str, Stamp]:
-    """Path → (mtime, size, inode) of every source file below `roots`, except under `skip`.
-
-    The inode catches editors that save by renaming a new file over the old one.
-    """
+    """Path → (mtime, size, inode: editors that save by renaming) of each file below `roots`."""
     found: dict[str, Stamp] = {}
     stack = [str(root) for root in roots]
     while stack:
@@ -170,12 +148,6 @@ def snapshot(roots: Iterable[Path], skip: Path) -> dict[str, Stamp]:
     return found
 
 
-def describe(changed: list[str]) -> str:
-    shown = [shown_path(Path(p)) for p in changed]
-    more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
-    return ", ".join(shown[:3]) + more + " changed"
-
-
 class DevServer:
     """One `serve` session: sockets, the rebuild thread's results, the connected browsers."""
 
@@ -188,18 +160,16 @@ class DevServer:
         self.loopback = is_loopback(host)
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
         self.problems: tuple[str, ...] = ()
-        self.builds = 0
-        self.built = threading.Condition()
-        self.idle = threading.Event()
+        self.builds, self.built = 0, threading.Condition()
+        self.idle, self.stopped = threading.Event(), threading.Event()
         self.idle.set()
-        self.stopped = threading.Event()
         self.browsers: set[LiveSocket] = set()  # touched only on the event loop
         self.sources: dict[str, Stamp] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
 
     def host_allowed(self, name: str) -> bool:
-        """Bound to loopback, answer only loopback names: a DNS-rebinding page sends its own."""
+        """Any Host name when bound beyond loopback; else only loopback names and addresses."""
         name = name.strip("[]").rstrip(".").lower()
         if not self.loopback or name in ("localhost", self.host.lower()) or name.endswith(".localhost"):
             return True
@@ -211,32 +181,28 @@ class DevServer:
     # The rebuild thread ------------------------------------------------------------------
     def start(self) -> None:
         """Take stock of the sources, then build once; problems are shown, not fatal."""
-        self.sources = snapshot(self.watched(), self.root)
+        self.sources = snapshot([self.options.content, self.options.templates], self.root)
         self.rebuild("first build")
-
-    def watched(self) -> list[Path]:
-        return [self.options.content, self.options.templates]
 
     def watch(self) -> None:
         """Poll the sources until stopped; rebuild once a burst of changes has settled."""
         pending: set[str] = set()
         changed_at = 0.0
         while not self.stopped.wait(POLL):
-            current = snapshot(self.watched(), self.root)
+            current = snapshot([self.options.content, self.options.templates], self.root)
             if current != self.sources:
                 last = self.sources
                 pending.update(p for p in last.keys() | current.keys() if last.get(p) != current.get(p))
                 self.sources, changed_at = current, time.monotonic()
             elif pending and time.monotonic() - changed_at >= SETTLE:
-                self.rebuild(describe(sorted(pending)))
+                shown = [shown_path(Path(p)) for p in sorted(pending)]
+                self.rebuild(", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "") + " changed")
                 pending.clear()
 
     def rebuild(self, what: str) -> None:
         """Build, keep the outcome, and tell the browsers what to reload."""
-        before = self.problems
-        start = time.perf_counter()
+        before, start, report = self.problems, time.perf_counter(), None
         self.idle.clear()
-        report = None
         try:
             report = build(self.options)
             self.problems = ()
@@ -246,20 +212,17 @@ class DevServer:
             self.problems = ("internal error while building:\n" + traceback.format_exc(),)
         finally:
             self.idle.set()
-        ms = (time.perf_counter() - start) * 1000
-        clock = time.strftime("%H:%M:%S")
+        ms, clock = (time.perf_counter() - start) * 1000, time.strftime("%H:%M:%S")
         if report is None:
             count = len(self.problems)
             self.log(f"{clock} {what}: {count} problem{'s' if count != 1 else ''}; still serving the last good site")
-            for problem in self.problems:
-                self.log("  " + problem)
-            if self.problems != before:
-                self.reload(["*"])
+            self.log("\n".join("  " + problem for problem in self.problems))
+            self.reload(["*"] if self.problems != before else [])
         else:
             changed = report.written + report.removed
             self.log(f"{clock} {what}: {len(report.written)} written, {len(report.removed)} removed "
                      f"of {report.pages} pages in {ms:.0f} ms" + (" (problems fixed)" if before else ""))
-            if changed and len(changed) <= 5:
+            if 0 < len(changed) <= 5:
                 self.log("  " + ", ".join(changed))
             if before or report.removed or any(not IN_PLACE.search(p) for p in report.written):
                 self.reload(["*"])
@@ -307,10 +270,7 @@ class DevServer:
             http.stop()
             for browser in list(self.browsers):
                 browser.close()
-            try:
-                await asyncio.wait_for(http.close_all_connections(), 2)
-            except asyncio.TimeoutError:
-                pass
+            await asyncio.wait([asyncio.ensure_future(http.close_all_connections())], timeout=2)
             watcher.join(BUILD_WAIT)
 
     def stop(self) -> None:
@@ -321,7 +281,7 @@ class DevServer:
             loop.call_soon_threadsafe(event.set)
 
     def log_request(self, handler: web.RequestHandler) -> None:
-        if handler.get_status() >= 500:
+        if handler.get_status() >= 500:  # refusals and 404s are answered, not logged
             self.log(f"{handler.get_status()} {handler.request.method} {handler.request.path}")
 
 
@@ -333,9 +293,10 @@ def livereload_app(server: DevServer) -> web.Application:
     Origin and a GET /forcereload that any page can trigger, and its `serve()` starts the
     3-second-deaf watcher (on the working directory when nothing is watched).
     """
-    return web.Application(
+    return HostChecked(
+        server,
         [(r"/livereload", LiveSocket, {"server": server}),
-         (r"/livereload\.js", LiveScript, {"server": server}),
+         (r"/livereload\.js", LiveScript),
          (r"/(.*)", SiteFiles, {"server": server, "path": str(server.root), "default_filename": "index.html"})],
         transforms=[functools.partial(InjectClient, server=server)],
         log_function=server.log_request,
@@ -343,9 +304,17 @@ def livereload_app(server: DevServer) -> web.Application:
     )
 
 
-def check_host(handler: web.RequestHandler, server: DevServer) -> None:
-    if not server.host_allowed(handler.request.host_name):
-        raise web.HTTPError(403)
+class HostChecked(web.Application):
+    """Bound to loopback, every route refuses other Host names (a DNS-rebinding page sends its own)."""
+
+    def __init__(self, server: DevServer, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.server = server
+
+    def find_handler(self, request, **kwargs):
+        if not self.server.host_allowed(request.host_name):
+            return self.get_handler_delegate(request, web.ErrorHandler, {"status_code": 403})
+        return super().find_handler(request, **kwargs)
 
 
 class LiveSocket(LiveReloadHandler):
@@ -353,9 +322,6 @@ class LiveSocket(LiveReloadHandler):
 
     def initialize(self, server: DevServer) -> None:
         self.server = server
-
-    def prepare(self) -> None:
-        check_host(self, self.server)
 
     def check_origin(self, origin: str) -> bool:
         # tornado asks only about requests that look cross-origin; livereload says yes to all.
@@ -376,52 +342,37 @@ class LiveSocket(LiveReloadHandler):
 
 
 class LiveScript(LiveReloadJSHandler):
-    """livereload.js, with a charset."""
-
-    def initialize(self, server: DevServer) -> None:
-        self.server = server
-
-    def prepare(self) -> None:
-        check_host(self, self.server)
-
     def get(self) -> None:
         super().get()
-        self.set_header("Content-Type", TYPES[".js"])
+        self.set_header("Content-Type", content_type("livereload.js"))  # with a charset
         self.set_header("Cache-Control", "no-store")
 
 
 class SiteFiles(StaticFileHandler):
-    """livereload's static handler (never a 304), fenced into the output directory."""
+    """livereload's static handler (never a 304), fenced into the output directory.
+
+    Symlinks out of it are refused by tornado >= 6.5.9 itself (`validate_absolute_path`).
+    """
 
     def initialize(self, server: DevServer, **kwargs) -> None:
         self.server = server
         super().initialize(**kwargs)
 
     async def prepare(self) -> None:
-        check_host(self, self.server)
         if not self.server.idle.is_set():  # a build is moving files in: wait for the whole site
             await asyncio.get_running_loop().run_in_executor(None, self.server.idle.wait, BUILD_WAIT)
 
     def parse_url_path(self, url_path: str) -> str:
         # tornado has decoded %xx once; what is left is a path of plain segments or refused.
         parts = url_path.split("/")
-        if ("\0" in url_path or "\\" in url_path or "" in parts[:-1]
-                or any(part.startswith(".") for part in parts)):
+        if "\0" in url_path or "\\" in url_path or "" in parts[:-1] or any(p.startswith(".") for p in parts):
             raise web.HTTPError(404)
         return super().parse_url_path(url_path)
 
-    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
-        path = super().validate_absolute_path(root, absolute_path)
-        if path is not None and not inside(path, root):  # whatever tornado's version does with links
-            raise web.HTTPError(404)
-        return path
-
     def get_content_type(self) -> str:
-        ext = os.path.splitext(self.absolute_path or "")[1].lower()
-        guessed = TYPES.get(ext) or mimetypes.guess_type(self.absolute_path or "")[0] or "application/octet-stream"
-        return guessed + "; charset=utf-8" if guessed.startswith("text/") and "charset" not in guessed else guessed
+        return content_type(self.absolute_path or "")
 
-    def compute_etag(self) -> str | None:
+    def compute_etag(self) -> None:
         return None  # nothing is cached; livereload's version cache stores hashes and mtimes crosswise
 
     def get_cache_time(self, path: str, modified, mime_type: str) -> int:
@@ -432,18 +383,22 @@ class SiteFiles(StaticFileHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
 
     def log_exception(self, typ, value, tb) -> None:
-        if not isinstance(value, web.HTTPError):  # refusals are answered, not logged
+        if not isinstance(value, web.HTTPError):
             super().log_exception(typ, value, tb)
 
     def write_error(self, status_code: int, **kwargs) -> None:
-        if status_code == 403 and self.server.host_allowed(self.request.host_name):
-            status_code = 404  # a path refused is a page that does not exist
-        if status_code != 404:
+        if status_code not in (403, 404):  # a path refused is a page that does not exist
             return super().write_error(status_code, **kwargs)
         self.set_status(404)
-        self.set_header("Content-Type", TYPES[".html"])
+        self.set_header("Content-Type", content_type("404.html"))
         self.set_header("Cache-Control", "no-store")
         self.finish(not_found_page(self.server.root, self.request.path) or FALLBACK_404)
+
+
+def content_type(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    found = TYPES.get(ext) or mimetypes.guess_type("x" + ext)[0] or "application/octet-stream"
+    return found + "; charset=utf-8" if found.startswith("text/") or ext in TYPES else found
 
 
 def not_found_page(root: Path, url_path: str) -> bytes | None:
@@ -462,19 +417,24 @@ class InjectClient(web.OutputTransform):
 
     def __init__(self, request, server: DevServer):
         super().__init__(request)
-        self.server = server
+        self.request, self.server = request, server
 
     def transform_first_chunk(self, status_code, headers, chunk: bytes, finishing: bool):
-        if headers.get("Content-Type", "").startswith("text/html") and HEAD_END in chunk:
-            snippet = client_snippet(self.server.problems)
+        if status_code not in (200, 404) or not headers.get("Content-Type", "").startswith("text/html"):
+            return status_code, headers, chunk
+        head_only = self.request.method == "HEAD" and not chunk
+        if HEAD_END in chunk or head_only:
+            port = httputil.split_host_and_port(self.request.host)[1] or 80  # as the browser sees it
+            snippet = client_snippet(self.server.problems, port)
             chunk = chunk.replace(HEAD_END, snippet + HEAD_END, 1)
             if "Content-Length" in headers:
                 headers["Content-Length"] = str(int(headers["Content-Length"]) + len(snippet))
         return status_code, headers, chunk
 
 
-def client_snippet(problems: tuple[str, ...]) -> bytes:
+def client_snippet(problems: tuple[str, ...], port: int) -> bytes:
+    client = f'<script src="/livereload.js?port={port}"></script>'
     if not problems:
-        return CLIENT.encode()
+        return client.encode()
     data = json.dumps(list(problems), ensure_ascii=False).replace("<", "\\u003c")  # no </script> inside
-    return (CLIENT + OVERLAY.replace("PROBLEMS", data)).encode()
+    return (client + OVERLAY.replace("PROBLEMS", data)).encode()

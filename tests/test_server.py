@@ -76,8 +76,9 @@ def shared(tmp_path_factory):
         yield root, server
 
 
-def raw(port: int, target: bytes, host: bytes = b"127.0.0.1", headers: bytes = b"") -> tuple[int, bytes, bytes]:
+def raw(port: int, target: bytes, host: bytes | None = None, headers: bytes = b"") -> tuple[int, bytes, bytes]:
     """Send one GET with the request target exactly as given; (status, head, body)."""
+    host = b"127.0.0.1:%d" % port if host is None else host
     with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as conn:
         conn.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n"
                      + headers + b"\r\n")
@@ -163,7 +164,7 @@ def test_missing_pages_get_the_sites_404_page(shared):
         status, head, body = get(server, path)
         assert status == 404, path
         assert header(head, "Content-Type") == "text/html; charset=utf-8"
-        assert body == (root / "public" / page).read_bytes().replace(b"</head>", client_snippet(()) + b"</head>", 1), path
+        assert body == (root / "public" / page).read_bytes().replace(b"</head>", client_snippet((), server.port) + b"</head>", 1), path
 
 
 def test_directories_redirect_and_serve_their_index(shared):
@@ -172,8 +173,30 @@ def test_directories_redirect_and_serve_their_index(shared):
     assert status == 301 and header(head, "Location") == "/en/stories/"
     status, head, body = get(server, "/en/stories/")
     assert status == 200 and body.count(b"/livereload.js") == 1
-    assert body.replace(client_snippet(()), b"") == (root / "public/en/stories/index.html").read_bytes()
+    assert body.replace(client_snippet((), server.port), b"") == (root / "public/en/stories/index.html").read_bytes()
     assert int(header(head, "Content-Length")) == len(body)
+
+
+def test_head_announces_the_length_get_sends(shared):
+    _, server = shared
+    for path in ["/en/", "/en/no-such-page/", "/static/site.css"]:
+        _, get_head, body = get(server, path)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as conn:
+            conn.sendall(b"HEAD %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % (path.encode(), server.port))
+            head = conn.recv(65536)
+        assert int(header(head, "Content-Length")) == len(body) == int(header(get_head, "Content-Length")), path
+
+
+def test_an_old_tornado_is_refused(make_site, monkeypatch, capsys):
+    import tornado
+
+    from site_builder.server import serve
+
+    root = make_site()
+    monkeypatch.setattr(tornado, "version_info", (6, 5, 8, 0))
+    assert serve(root / "content", root / "templates", root / "public", "127.0.0.1", 0) == 2
+    assert "error: serve needs tornado >= 6.5.9" in capsys.readouterr().err
+    assert not (root / "public").exists()
 
 
 def test_only_loopback_host_names_are_answered(shared):
@@ -316,7 +339,7 @@ def test_broken_content_is_shown_and_the_last_good_site_stays(served):
     status, _, body = get(server, STORY_URL)
     assert status == 200
     assert json.dumps([problem]).encode() in body
-    assert body.replace(client_snippet(server.problems), b"") == good
+    assert body.replace(client_snippet(server.problems, server.port), b"") == good
     status, _, body = get(server, "/en/no-such-page/")
     assert status == 404 and json.dumps([problem]).encode() in body
 
@@ -364,7 +387,7 @@ def test_served_output_equals_a_clean_build_after_each_kind_of_edit(served):
         assert sorted(served_tree) == sorted(clean), kind
         assert [name for name in clean if served_tree[name] != clean[name]] == [], kind
     status, _, body = get(server, STORY_URL)
-    assert status == 200 and body.replace(client_snippet(()), b"") == clean["en/stories/gbsa-centre/index.html"]
+    assert status == 200 and body.replace(client_snippet((), server.port), b"") == clean["en/stories/gbsa-centre/index.html"]
     assert "Kang Sung-cheon" in body.decode() and b'class="edited"' in body
     assert "新闻报道" in clean["zh/index.html"].decode()
     assert "door-renamed/index.html" in " ".join(clean) and "en/stories/new-door/index.html" not in clean
