@@ -55,8 +55,33 @@ def make_environment(templates: Path, lang: str | None, catalogs: CatalogSet) ->
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.install_gettext_translations(catalogs.translations[lang or "en"], newstyle=True)
+    translations = catalogs.translations[lang or "en"]
+    env.install_gettext_translations(translations, newstyle=True)
+    env.globals.update(fast_gettext(translations))
     return env
+
+
+def fast_gettext(translations) -> dict[str, Callable]:
+    """Jinja's newstyle gettext, without its three nested context calls per string.
+
+    Same results (autoescaped, always %-formatted), but plain functions and a memo for
+    strings without variables: a page calls `_()` dozens of times, on every page.
+    """
+    memo: dict[str, Markup] = {}
+
+    def gettext(string: str, /, **variables) -> Markup:
+        if not variables:
+            found = memo.get(string)
+            if found is None:
+                found = memo[string] = Markup(translations.gettext(string)) % {}
+            return found
+        return Markup(translations.gettext(string)) % variables
+
+    def ngettext(singular: str, plural: str, num: int, /, **variables) -> Markup:
+        variables.setdefault("num", num)
+        return Markup(translations.ngettext(singular, plural, num)) % variables
+
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
 
 
 def sort_key_for(lang: str) -> Callable[[str], tuple]:
