@@ -157,6 +157,7 @@ def test_timeline_single_entity_filter_is_a_shareable_url(sites, context):
         assert entity in shown.nth(i).get_attribute("data-entities").split()
     hidden_years = page.locator(".timeline-year:not(:visible)").count()
     assert hidden_years > 0, "years without a matching entry should be hidden"
+    assert page.locator(".year-jump li:visible").count() == page.locator(".timeline-year:visible").count()
     page.select_option("select[name=entity]", "")
     assert visible_entries(page) == total
     assert urlsplit(page.url).query == ""

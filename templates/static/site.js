@@ -9,6 +9,7 @@
   var years = Array.prototype.slice.call(document.querySelectorAll(".timeline-year"));
   var status = form.querySelector(".filter-status");
   var empty = document.querySelector(".filter-empty");
+  var jumps = Array.prototype.slice.call(document.querySelectorAll('.year-jump a[href^="#year-"]'));
 
   function has(list, word) { return (" " + (list || "") + " ").indexOf(" " + word + " ") >= 0; }
 
@@ -40,6 +41,10 @@
     });
     years.forEach(function (section) {
       section.hidden = !section.querySelector(".timeline-entry:not([hidden])");
+    });
+    jumps.forEach(function (a) {
+      var section = document.getElementById(a.getAttribute("href").slice(1));
+      a.parentNode.hidden = !section || section.hidden;
     });
     if (empty) empty.hidden = shown > 0;
     status.textContent = status.dataset.template.replace("{shown}", shown).replace("{total}", entries.length);
