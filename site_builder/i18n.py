@@ -7,13 +7,15 @@ with the templates.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from babel import Locale
-from babel.dates import format_interval, format_skeleton
+from babel.dates import format_date, format_interval, format_skeleton
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
@@ -63,10 +65,34 @@ def format_partial(date: PartialDate, lang: str, end: PartialDate | None = None)
     """'October 2015' / '2015年10月', or a range in the coarser of the two precisions."""
     locale = LANGUAGES[lang].locale
     if end is None or end == date:
+        if date.precision == "day":
+            return format_day(date.first_day(), locale)
         return format_skeleton(SKELETONS[date.precision], date.first_day(), locale=locale)
     precision = min(date.precision, end.precision, key=PRECISION_ORDER.index)
-    return format_interval(date.first_day(), end.last_day() if precision != "day" else end.first_day(),
-                           SKELETONS[precision], locale=locale)
+    if precision == "day":
+        return format_day_range(date.first_day(), end.first_day(), locale)
+    return format_interval(date.first_day(), end.last_day(), SKELETONS[precision], locale=locale)
+
+
+# CLDR has no yMMMMd skeleton in English, so Babel would fall back to yMMMd ("Nov 27, 2019").
+# We take the yMMMd patterns and widen the abbreviated month: "November 27, 2019"; Chinese
+# patterns use numeric months and are unchanged ("2019年11月27日").
+_ABBREVIATED_MONTH = re.compile(r"(?<!M)MMM(?!M)")
+
+
+def _wide(pattern: object) -> str:
+    return _ABBREVIATED_MONTH.sub("MMMM", str(pattern))
+
+
+def format_day(day: dt.date, locale: str) -> str:
+    return format_date(day, _wide(Locale.parse(locale).datetime_skeletons["yMMMd"]), locale=locale)
+
+
+def format_day_range(start: dt.date, end: dt.date, locale: str) -> str:
+    halves = Locale.parse(locale).interval_formats["yMMMd"]
+    field = "y" if start.year != end.year else "M" if start.month != end.month else "d"
+    first, second = halves[field]
+    return format_date(start, _wide(first), locale=locale) + format_date(end, _wide(second), locale=locale)
 
 
 def locale_of(lang: str) -> Locale:
