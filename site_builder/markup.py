@@ -23,6 +23,8 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 
+from site_builder.load import WIKILINK_RE  # one pattern: what is checked is what is linked
+
 # Bump when rendering changes, so cached HTML from older code is not reused.
 MARKUP_VERSION = "1"
 LINK_OPEN, LINK_MID, LINK_CLOSE = "\ue000", "\ue001", "\ue002"
@@ -50,7 +52,7 @@ class WikiLinkProcessor(InlineProcessor):
 class WikiLinkExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
         # After code spans (190) and escapes (180), before links (160) and references (170).
-        md.inlinePatterns.register(WikiLinkProcessor(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]", md), "wikilink", 175)
+        md.inlinePatterns.register(WikiLinkProcessor(WIKILINK_RE.pattern, md), "wikilink", 175)
 
 
 def new_markdown() -> markdown.Markdown:
