@@ -548,20 +548,25 @@ def main(argv=None):
 
     results = {t: {sc: [] for sc in SCENARIOS} for t in tools}
     pages = {}
-    for i in range(1, args.runs + 1):
-        for t in tools:
-            r = runners[t]
-            for sc in SCENARIOS:
-                res = r.scenario(sc, i)
-                results[t][sc].append(res)
-                if sc == "cold" and res["rc"] == 0:
-                    pages[t] = count_pages(r.out)
-                status = "" if res["rc"] == 0 else f"  FAILED (exit {res['rc']}, log {res['log']})"
-                log(f"  run {i}/{args.runs}  {t:<12} {SCENARIO_TITLES[sc]:<15} "
-                    f"{res['wall']:8.2f} s  {fmt_mb(res['rss_kb']):>8}{status}")
-        log(f"  — run {i} done, {time.perf_counter() - t_start:.0f} s elapsed")
-    for r in runners.values():
-        r.restore()
+    try:
+        for i in range(1, args.runs + 1):
+            for t in tools:
+                r = runners[t]
+                for sc in SCENARIOS:
+                    res = r.scenario(sc, i)
+                    results[t][sc].append(res)
+                    if sc == "cold" and res["rc"] == 0:
+                        pages[t] = count_pages(r.out)
+                    status = ("" if res["rc"] == 0
+                              else f"  FAILED (exit {res['rc']}, log {res['log']})")
+                    log(f"  run {i}/{args.runs}  {t:<12} {SCENARIO_TITLES[sc]:<15} "
+                        f"{res['wall']:8.2f} s  {fmt_mb(res['rss_kb']):>8}{status}")
+            log(f"  — run {i} done, {time.perf_counter() - t_start:.0f} s elapsed")
+    except KeyboardInterrupt:
+        log("interrupted: the table below has the builds finished so far")
+    finally:
+        for r in runners.values():
+            r.restore()
 
     info = {"date": dt.date.today().isoformat(), "cores": os.cpu_count(),
             "cpu": platform.processor() or platform.machine(),
