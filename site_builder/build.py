@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from site_builder import markup
@@ -29,7 +30,7 @@ from site_builder.assemble import assemble
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet, load_catalogs
 from site_builder.load import load_content
-from site_builder.markup import MarkdownCache, render_bodies
+from site_builder.markup import MarkdownCache, render_missing, render_story_files
 from site_builder.model import Site
 from site_builder.render import Renderer, Route
 from site_builder.urls import file_of
@@ -144,6 +145,7 @@ class Builder:
     def __init__(self, options: BuildOptions, progress: Callable[[int, int], None] | None = None):
         self.options, self.progress = options, progress
         self.report = BuildReport()
+        self.pool = None
 
     def run(self) -> BuildReport:
         start = time.perf_counter()
@@ -152,25 +154,53 @@ class Builder:
         if fingerprint and self.unchanged_since_last_build(fingerprint):
             self.report.milliseconds = (time.perf_counter() - start) * 1000
             return self.report
-        site = load_site(options)
-        problems: list[Problem] = []
-        catalogs = load_catalogs(options.templates, site.config.languages, problems)
-        if problems:
-            raise ContentError(problems)
         cache = MarkdownCache(options.cache_dir / "markdown.sqlite" if options.cache_dir else None)
         try:
+            early = self.start_markdown(cache)  # on other cores, while YAML is parsed here
+            site = load_site(options)
+            problems: list[Problem] = []
+            catalogs = load_catalogs(options.templates, site.config.languages, problems)
+            if problems:
+                raise ContentError(problems)
             bodies = {v.body for versions in site.stories.values() for v in versions.values()}
-            before = len(cache.get_many(markup.body_key(b) for b in bodies))
-            rendered_bodies = render_bodies(sorted(bodies), cache, options.jobs or None)
-            self.report.markdown_rendered = len(bodies) - before
+            known = {key: html for part in early.get() for key, html in part.items()} if early else {}
+            before = cache.count()
+            rendered_bodies = render_missing(sorted(bodies), cache, known)
+            self.report.markdown_rendered = cache.count() - before
         finally:
             cache.close()
+            self.stop_markdown()
         renderer = Renderer(site, options.templates, catalogs, rendered_bodies)
         self.render_and_write(site, renderer, catalogs)
         if fingerprint:
             self.save_fingerprint(fingerprint)
         self.report.milliseconds = (time.perf_counter() - start) * 1000
         return self.report
+
+    # Markdown on the other cores during a cold build --------------------------------------
+    def start_markdown(self, cache: MarkdownCache) -> AsyncResult | None:
+        """Start rendering every story body in worker processes when the cache is mostly cold.
+
+        Python-Markdown is the cold build's largest cost (~2.5 ms a body); the workers read
+        the story files themselves, so they run while this process parses YAML.
+        """
+        self.pool = None
+        jobs = self.options.jobs or os.cpu_count() or 1
+        stories = self.options.content / "stories"
+        paths = sorted(str(p) for p in stories.glob("*.md")) if stories.is_dir() else []
+        if jobs < 2 or len(paths) < 200 or cache.count() > len(paths) // 2:
+            return None
+        self.pool = get_context("fork").Pool(jobs)
+        size = max(50, len(paths) // (jobs * 8))
+        chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+        cache_path = str(self.options.cache_dir / "markdown.sqlite") if self.options.cache_dir else None
+        return self.pool.starmap_async(render_story_files, [(chunk, cache_path) for chunk in chunks], chunksize=1)
+
+    def stop_markdown(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
 
     # The no-op fast path ----------------------------------------------------------------
     def fingerprint_path(self) -> Path:

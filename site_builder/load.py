@@ -19,7 +19,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import yaml
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
@@ -607,17 +608,37 @@ def _visible(path: Path) -> bool:
     return not path.name.startswith(".") and not path.name.endswith("~")
 
 
-def load_content(root: Path, shown_root: str | None = None) -> Content:
-    """Read every content file under `root`; paths in problems start with `shown_root`."""
-    shown_root = shown_root if shown_root is not None else str(root)
+@dataclass(frozen=True)
+class FileJob:
+    """One content file to read: a story (`lang` set) or an entity (`type` set)."""
+
+    path: Path
+    shown: str
+    slug: str
+    lang: str = ""
+    original: bool = False
+    type: str = ""
+    default: str = "en"
+
+
+def load_file(job: FileJob) -> tuple[StoryFile | EntityFile, list[Problem]]:
+    """Read one file on its own: pure, so build.py can run it in other processes or cache it."""
     problems: list[Problem] = []
-    if not root.is_dir():
-        problems.append(Problem(shown_root, 0, "content directory not found"))
-        return Content(None, problems=problems)
-    config = load_site_config(root, shown_root, problems)
-    content = Content(config, problems=problems)
+    if job.lang:
+        record = load_story(job.path, job.shown, job.slug, job.lang, job.original, problems)
+    else:
+        record = load_entity(job.path, job.shown, job.type, job.default, problems)
+    return record, problems
+
+
+Mapper = Callable[[Callable[[FileJob], tuple], list[FileJob]], Iterable[tuple]]
+
+
+def find_files(root: Path, shown_root: str, config: SiteConfig | None, problems: list[Problem]) -> list[FileJob]:
+    """Every story and entity file under root, in a stable order; misnamed files are problems."""
     languages = config.languages if config else tuple(LANGUAGES)
     default = config.default_language if config else "en"
+    jobs: list[FileJob] = []
     stories = root / "stories"
     for path in sorted(stories.iterdir()) if stories.is_dir() else ():
         shown = f"{shown_root}/stories/{path.name}"
@@ -634,7 +655,7 @@ def load_content(root: Path, shown_root: str | None = None) -> Content:
         elif not ID_RE.match(slug):
             problems.append(Problem(shown, 1, f"story slug '{slug}' is not an id ({ID_RULE})"))
         else:
-            content.stories.append(load_story(path, shown, slug, lang, lang == default, problems))
+            jobs.append(FileJob(path, shown, slug, lang=lang, original=lang == default, default=default))
     for type_, folder in ENTITY_TYPES.items():
         directory = root / folder
         for path in sorted(directory.iterdir()) if directory.is_dir() else ():
@@ -647,5 +668,24 @@ def load_content(root: Path, shown_root: str | None = None) -> Content:
             elif not ID_RE.match(path.stem):
                 problems.append(Problem(shown, 1, f"file name '{path.stem}' is not an id ({ID_RULE})"))
             else:
-                content.entities.append(load_entity(path, shown, type_, default, problems))
+                jobs.append(FileJob(path, shown, path.stem, type=type_, default=default))
+    return jobs
+
+
+def load_content(root: Path, shown_root: str | None = None, mapper: Mapper = map) -> Content:
+    """Read every content file under `root`; paths in problems start with `shown_root`.
+
+    `mapper(load_file, jobs)` reads the files: the built-in map here, a process pool or a
+    cache in build.py.
+    """
+    shown_root = shown_root if shown_root is not None else str(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(Problem(shown_root, 0, "content directory not found"))
+        return Content(None, problems=problems)
+    config = load_site_config(root, shown_root, problems)
+    content = Content(config, problems=problems)
+    for record, found in mapper(load_file, find_files(root, shown_root, config, problems)):
+        problems.extend(found)
+        (content.stories if isinstance(record, StoryFile) else content.entities).append(record)
     return content

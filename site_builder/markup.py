@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
-from multiprocessing import get_context
 from pathlib import Path
 
 import markdown
@@ -122,34 +120,41 @@ class MarkdownCache:
             with self.db:
                 self.db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?)", items.items())
 
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM body").fetchone()[0] if self.db is not None else 0
+
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
 
 
-_worker_md: markdown.Markdown | None = None
-
-
-def _render_in_worker(body: str) -> str:
-    global _worker_md  # one Markdown instance per worker process, reused across bodies
-    if _worker_md is None:
-        _worker_md = new_markdown()
-    return render_markdown(body, _worker_md)
-
-
-def render_bodies(bodies: Iterable[str], cache: MarkdownCache, jobs: int | None = None) -> dict[str, str]:
-    """key → HTML for every body, rendering only cache misses, across processes when many."""
+def render_missing(bodies: Iterable[str], cache: MarkdownCache, known: dict[str, str]) -> dict[str, str]:
+    """key → HTML for every body, rendering here only what neither `known` nor the cache has."""
     by_key = {body_key(b): b for b in bodies}
-    found = cache.get_many(by_key)
-    missing = [k for k in by_key if k not in found]
-    jobs = jobs or os.cpu_count() or 1
-    if len(missing) >= 64 and jobs > 1:
-        with get_context("fork").Pool(jobs) as pool:
-            rendered = pool.map(_render_in_worker, [by_key[k] for k in missing], chunksize=32)
-    else:
-        md = new_markdown()
-        rendered = [render_markdown(by_key[k], md) for k in missing]
-    new = dict(zip(missing, rendered))
+    found = cache.get_many(k for k in by_key if k not in known)
+    md = new_markdown()
+    new = {k: known[k] if k in known else render_markdown(b, md) for k, b in by_key.items() if k not in found}
     cache.put_many(new)
     found.update(new)
     return found
+
+
+def render_story_files(paths: list[str], cache_path: str | None) -> dict[str, str]:
+    """In a worker process, while the parent parses YAML: key → HTML of these files' bodies
+    that the cache lacks. Reads the files itself, so it can start before loading ends."""
+    from site_builder.load import read_text, split_front_matter
+
+    bodies: dict[str, str] = {}
+    for path in paths:
+        ignored: list = []  # problems are the parent's to report, when it loads the same file
+        text, _ = read_text(Path(path), path, ignored)
+        parts = split_front_matter(text, path, ignored) if text is not None else None
+        if parts:
+            bodies[body_key(parts[1])] = parts[1]
+    cache = MarkdownCache(Path(cache_path) if cache_path else None)
+    try:
+        known = cache.get_many(bodies)
+    finally:
+        cache.close()
+    md = new_markdown()
+    return {k: render_markdown(b, md) for k, b in bodies.items() if k not in known}
