@@ -208,8 +208,9 @@ class DevServer:
             self.problems = ()
         except ContentError as bad:
             self.problems = tuple(map(str, bad.problems))
-        except Exception:  # a bug, not the editor's fault: show it and keep serving
-            self.problems = ("internal error while building:\n" + traceback.format_exc(),)
+        except Exception as bad:  # a bug, not the editor's fault: show it and keep serving
+            self.log(traceback.format_exc().rstrip())
+            self.problems = (f"internal error while building: {type(bad).__name__}: {bad} (traceback in the terminal)",)
         finally:
             self.idle.set()
         ms, clock = (time.perf_counter() - start) * 1000, time.strftime("%H:%M:%S")

@@ -349,6 +349,24 @@ def test_broken_content_is_shown_and_the_last_good_site_stays(served):
     assert b"opened a fixed centre" in body and json.dumps([problem]).encode() not in body
 
 
+def test_an_engine_crash_is_shown_and_serving_goes_on(served, monkeypatch):
+    import site_builder.server as server_module
+
+    root, server = served
+
+    def crash(options):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(server_module, "build", crash)
+    edit(server, root, {STORY: STORY_EN.replace("opened a centre", "opened a crashing centre")})
+    assert server.problems == ("internal error while building: RuntimeError: boom (traceback in the terminal)",)
+    assert any(line.startswith("Traceback") for line in server.lines)
+    assert get(server, STORY_URL)[0] == 200
+    monkeypatch.setattr(server_module, "build", build)
+    edit(server, root, {STORY: STORY_EN.replace("opened a centre", "opened a mended centre")})
+    assert server.problems == () and b"opened a mended centre" in get(server, STORY_URL)[2]
+
+
 def test_problems_cannot_break_out_of_the_overlay_script(served):
     root, server = served
     edit(server, root, {STORY: STORY_EN.replace("tags: [innovation]", "tags: [</script><script>alert(1)</script>]")})
