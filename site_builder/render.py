@@ -108,6 +108,8 @@ class Renderer:
         self.order = {lang: list(versions) for lang, versions in site.stories.items()}
         self.position = {lang: {slug: i for i, slug in enumerate(order)} for lang, order in self.order.items()}
         self.dates: dict[tuple, str] = {}  # (date, end, lang) → text, see PageContext.date
+        self.links: dict[tuple, Markup] = {}  # see PageContext.entity_link
+        self.cards: dict[tuple, StoryCard] = {}  # see PageContext.card
         self.mention_counts = {
             lang: {i: len(slugs) for i, slugs in per.items()} for lang, per in site.mentions.items()
         }
@@ -293,6 +295,23 @@ class Renderer:
 
 
 @dataclass(frozen=True)
+class StoryCard:
+    """A story as lists show it, in one language; `path` is its site path."""
+
+    slug: str
+    date_iso: str
+    date: str
+    title: str
+    title_lang: Markup
+    summary: str
+    summary_lang: Markup
+    publisher: str
+    publisher_lang: Markup
+    fallback: bool
+    path: str
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     date: PartialDate
     end: PartialDate | None
@@ -336,12 +355,18 @@ class PageContext:
         self.site = renderer.site
         self.absolute_links = route.kind == "not_found"
         self.base_path = urlsplit(self.config.base_url).path or "/"
+        # Links are relative, built from two prefixes: to the site's root and to this
+        # language's root. String concatenation, since every page has hundreds of links.
+        depth = self.url.count("/")
+        self.root_prefix = self.base_path if self.absolute_links else "../" * depth
+        self.lang_root = f"{route.lang}/" if route.lang else None
+        self.lang_prefix = self.root_prefix + self.lang_root if self.absolute_links and route.lang else "../" * (depth - 1)
         self.looked_up: set[str] = set()
 
     def helpers(self) -> dict[str, Callable]:
         return {
             "href": self.href, "absolute": self.absolute, "tr": self.tr, "lang_attr": self.lang_attr,
-            "lookup": self.entity, "name": self.name, "entity_url": self.entity_url, "entity_link": self.entity_link,
+            "lookup": self.entity, "name": self.name, "card": self.card, "entity_url": self.entity_url, "entity_link": self.entity_link,
             "story_url": self.story_url, "date": self.date, "year_label": self.year_label, "number": self.number, "tag_name": self.tag_name,
             "urls": urls, "language": LANGUAGES[self.lang], "languages": LANGUAGES,
             "alternates": self.alternates, "canonical": self.canonical, "switch": self.switch,
@@ -349,9 +374,9 @@ class PageContext:
 
     # Links
     def href(self, url: str) -> str:
-        if self.absolute_links:
-            return self.base_path + url
-        return urls.relative(self.url, url)
+        if self.lang_root and url.startswith(self.lang_root):
+            return self.lang_prefix + url[len(self.lang_root):] or "./"
+        return self.root_prefix + url or "./"
 
     def absolute(self, url: str) -> str:
         return self.config.base_url + url
@@ -379,12 +404,31 @@ class PageContext:
         return self.href(urls.entity(lang or self.lang, self.entity(entity_id)))
 
     def entity_link(self, entity_id: str) -> Markup:
-        """Hot: a list of stories or a timeline has one per entry, so it is built by hand."""
+        """Hot: lists and the timeline have one per entry, so it is built by hand, once per
+        build for each language and link prefix."""
         e = self.entity(entity_id)
-        name, lang = e.name.pick(self.lang, self.default)
-        lang_attr = f' lang="{LANGUAGES[lang].hreflang}"' if lang != self.lang else ""
-        href = escape(self.href(urls.entity(self.lang, e)))
-        return Markup(f'<a href="{href}" class="entity-link entity-{e.type}"{lang_attr}>{escape(name)}</a>')
+        key = (self.lang, self.lang_prefix, self.root_prefix, entity_id)
+        found = self.renderer.links.get(key)
+        if found is None:
+            name, lang = e.name.pick(self.lang, self.default)
+            lang_attr = f' lang="{LANGUAGES[lang].hreflang}"' if lang != self.lang else ""
+            href = escape(self.href(urls.entity(self.lang, e)))
+            found = Markup(f'<a href="{href}" class="entity-link entity-{e.type}"{lang_attr}>{escape(name)}</a>')
+            self.renderer.links[key] = found
+        return found
+
+    def card(self, story: StoryVersion) -> StoryCard:
+        """What a list shows of a story, computed once per build and language."""
+        key = (self.lang, story.slug)
+        found = self.renderer.cards.get(key)
+        if found is None:
+            found = self.renderer.cards[key] = StoryCard(
+                slug=story.slug, date_iso=story.date.isoformat(), date=self.date(story.date),
+                title=self.tr(story.title), title_lang=self.lang_attr(story.title),
+                summary=self.tr(story.summary), summary_lang=self.lang_attr(story.summary),
+                publisher=self.tr(story.source.publisher), publisher_lang=self.lang_attr(story.source.publisher),
+                fallback=story.fallback, path=urls.story(self.lang, story.slug))
+        return found
 
     def resolve_link(self, entity_id: str) -> tuple[str, str, str] | None:
         if entity_id not in self.site.entities:

@@ -112,3 +112,15 @@ def broken_links(root: Path, base_path: str = "/") -> list[str]:
                     if fragment not in ids[file]:
                         broken.append(f"{page_url}: {attrs[attr]} → no #{fragment}")
     return broken
+
+
+def link_targets(root: Path, page_path: Path) -> set[str]:
+    """The site paths (e.g. 'en/places/china/') that a page's internal links point at."""
+    page_url = url_of(root, page_path)
+    found = set()
+    for tag, attrs in parse(page_path).elements:
+        if tag == "a" and "href" in attrs:
+            resolved = resolve(root, page_url, attrs["href"], "/")
+            if resolved:
+                found.add(url_of(root, resolved[0]))
+    return found
