@@ -108,6 +108,7 @@ class Renderer:
         self.order = {lang: list(versions) for lang, versions in site.stories.items()}
         self.position = {lang: {slug: i for i, slug in enumerate(order)} for lang, order in self.order.items()}
         self.dates: dict[tuple, str] = {}  # (date, end, lang) → text, see PageContext.date
+        self.numbers: dict[tuple, str] = {}  # (number, lang) → text
         self.links: dict[tuple, Markup] = {}  # see PageContext.entity_link
         self.cards: dict[tuple, StoryCard] = {}  # see PageContext.card
         self.mention_counts = {
@@ -454,7 +455,11 @@ class PageContext:
         return self.date(PartialDate(year))
 
     def number(self, value: int) -> str:
-        return format_decimal(value, locale=LANGUAGES[self.lang].locale)
+        key = (value, self.lang)
+        found = self.renderer.numbers.get(key)
+        if found is None:
+            found = self.renderer.numbers[key] = format_decimal(value, locale=LANGUAGES[self.lang].locale)
+        return found
 
     # Languages
     def group(self) -> list[tuple[str, str, bool]]:
