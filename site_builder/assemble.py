@@ -10,6 +10,7 @@ uses to re-render only the pages a change touches.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import replace
 
@@ -125,7 +126,7 @@ def _stories(files: list[StoryFile], config: SiteConfig, resolver: Resolver, dra
             continue
         base = _version(original, original, resolver)
         translations = {
-            lang: _version(f, original, resolver)
+            lang: _version(f, original, resolver, base)
             for lang, f in files_by_lang.items() if lang != default
         }
         if base is None or (base.draft and not drafts):
@@ -134,27 +135,35 @@ def _stories(files: list[StoryFile], config: SiteConfig, resolver: Resolver, dra
             version = base if lang == default else translations.get(lang)
             if version is None or (version.draft and not drafts):
                 version = replace(base, lang=lang, fallback=True)
-            result[lang][slug] = _with_digests(version)
+            result[lang][slug] = _with_digests(version, original, files_by_lang.get(lang))
     for lang, versions in result.items():
         result[lang] = dict(sorted(versions.items(), key=lambda kv: (-kv[1].date.toordinal(), kv[0])))
     return result
 
 
-def _version(f: StoryFile, original: StoryFile, resolver: Resolver) -> StoryVersion | None:
+def _version(f: StoryFile, original: StoryFile, resolver: Resolver,
+             base: StoryVersion | None = None) -> StoryVersion | None:
     """The version a reader of f.lang sees: f's fields over the original's.
 
     Ids are resolved even when a required field is missing, so that one run reports
-    every problem of the file; the version itself is then None.
+    every problem of the file; the version itself is then None. What a translation
+    inherits is taken from the original's version `base`, already resolved.
     """
     v = {**original.fields, **f.fields}
-    ids = {key: resolver.ids(v.get(key, ()), type_) for key, type_ in (("people", "person"), ("orgs", "org"), ("places", "place"))}
-    events = tuple(
-        Event(e.date, e.end, e.title, resolver.ids(e.people, "person"), resolver.ids(e.orgs, "org"),
-              resolver.ids(e.places, "place"), f.slug, i)
-        for i, e in enumerate(v.get("events", ()))
-    )
+    ids = {
+        key: getattr(base, key) if base and key not in f.fields else resolver.ids(v.get(key, ()), type_)
+        for key, type_ in (("people", "person"), ("orgs", "org"), ("places", "place"))
+    }
+    if base and "events" not in f.fields:
+        events = base.events
+    else:
+        events = tuple(
+            Event(e.date, e.end, e.title, resolver.ids(e.people, "person"), resolver.ids(e.orgs, "org"),
+                  resolver.ids(e.places, "place"), f.slug, i)
+            for i, e in enumerate(v.get("events", ()))
+        )
     body_file = f if f is original or f.body.strip() else original  # an empty body inherits
-    links = resolver.ids(body_file.links, None)
+    links = base.links if base and body_file is original else resolver.ids(body_file.links, None)
     if not all(k in v for k in ("title", "date", "summary", "source")):
         return None  # a required field is missing or bad: reported while loading
     return StoryVersion(
@@ -166,10 +175,13 @@ def _version(f: StoryFile, original: StoryFile, resolver: Resolver) -> StoryVers
     )
 
 
-def _with_digests(version: StoryVersion) -> StoryVersion:
-    head = digest(version.slug, version.lang, version.title, version.summary, version.date, version.source,
-                  version.entities, version.tags, version.events, version.fallback, version.links, version.draft)
-    return replace(version, head_digest=head, digest=digest(head, version.body, version.body_lang))
+def _with_digests(version: StoryVersion, original: StoryFile, translation: StoryFile | None) -> StoryVersion:
+    """Digests from the files' front-matter text (what lists show) and the body's, which is
+    cheaper than digesting the parsed values and changes exactly when they do."""
+    fronts = (original.front_digest, translation.front_digest if translation and not version.fallback else "")
+    head = digest(version.slug, version.lang, version.fallback, fronts, version.links)
+    body = hashlib.sha1(version.body.encode("utf-8")).hexdigest()
+    return replace(version, head_digest=head, digest=digest(head, body, version.body_lang))
 
 
 def _index(config: SiteConfig, entities: dict[str, Entity],
@@ -185,7 +197,8 @@ def _index(config: SiteConfig, entities: dict[str, Entity],
                 co[entity_id].update(named)
         mentions[lang] = {i: tuple(s) for i, s in sorted(by_entity.items())}
         related[lang] = {
-            i: tuple(sorted(((j, n) for j, n in counts.items() if j != i), key=lambda jn: (-jn[1], jn[0]))[:RELATED_LIMIT])
+            i: tuple(heapq.nsmallest(RELATED_LIMIT, ((j, n) for j, n in counts.items() if j != i),
+                                     key=lambda jn: (-jn[1], jn[0])))
             for i, counts in sorted(co.items())
         }
         all_events = sorted(

@@ -30,7 +30,26 @@ from site_builder.config import ENTITY_TYPES, LANGUAGES, ORG_KINDS, PLACE_KINDS
 from site_builder.errors import Problem, hint
 from site_builder.model import PartialDate, SiteConfig, Source, Text
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Loader(BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, with implicit tags memoised like functools.lru_cache would: the same
+    words (ids, keys, kinds) recur in every file, and resolving their tags in Python was a
+    third of composing a front-matter block. A pure function's cache, bounded; no state."""
+
+    _tags: dict = {}
+
+    def resolve(self, kind, value, implicit):  # noqa: ANN001 (PyYAML's signature)
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            if len(self._tags) > 100_000:
+                self._tags.clear()
+            tag = self._tags[key] = super().resolve(kind, value, implicit)
+        return tag
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 STORY_NAME_RE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[^.]+)\.md$")
@@ -77,6 +96,7 @@ class StoryFile:
     body: str
     links: tuple[Ref, ...]  # [[id]] in the body, outside code
     digest: str
+    front_digest: str = ""  # of the front-matter text alone: lists depend on it, not the body
 
 
 @dataclass(frozen=True)
@@ -575,7 +595,8 @@ def load_story(path: Path, shown: str, slug: str, lang: str, original: bool,
     if not parts:
         return StoryFile(slug, lang, shown, {}, {}, "", (), digest)
     front, body, body_line = parts
-    story = StoryFile(slug, lang, shown, {}, {}, body, scan_links(body, shown, body_line), digest)
+    front_digest = hashlib.sha1(front.encode("utf-8")).hexdigest()
+    story = StoryFile(slug, lang, shown, {}, {}, body, scan_links(body, shown, body_line), digest, front_digest)
     node = compose(front, shown, 2, problems)
     if node is None:
         return story
@@ -587,7 +608,7 @@ def load_story(path: Path, shown: str, slug: str, lang: str, original: bool,
         return story
     if original:
         reader.require_language(values, lines, ("title", "summary"))
-    return StoryFile(slug, lang, shown, values, lines, body, story.links, digest)
+    return StoryFile(slug, lang, shown, values, lines, body, story.links, digest, front_digest)
 
 
 def load_entity(path: Path, shown: str, type_: str, default: str, problems: list[Problem]) -> EntityFile:
