@@ -115,11 +115,6 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
-def inside(path: str | Path, root: str | Path) -> bool:
-    """Whether `path`, symlinks resolved, is `root` or below it."""
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
-
-
 # Watching ----------------------------------------------------------------------------------
 Stamp = tuple[int, int, int]
 
@@ -127,24 +122,15 @@ Stamp = tuple[int, int, int]
 def snapshot(roots: Iterable[Path], skip: Path) -> dict[str, Stamp]:
     """Path → (mtime, size, inode: editors that save by renaming) of each file below `roots`."""
     found: dict[str, Stamp] = {}
-    stack = [str(root) for root in roots]
-    while stack:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except OSError:  # removed while we looked: the next look sees it gone
-            continue
-        for entry in entries:
-            if IGNORED.search(entry.name):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if Path(entry.path).resolve() != skip:
-                        stack.append(entry.path)
-                else:
-                    stat = entry.stat()
-                    found[entry.path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-            except OSError:
-                continue
+    for root in roots:
+        for directory, dirs, files in os.walk(root):  # what vanishes meanwhile, the next look sees
+            dirs[:] = [d for d in dirs if not IGNORED.search(d) and Path(directory, d).resolve() != skip]
+            for path in (os.path.join(directory, name) for name in files if not IGNORED.search(name)):
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                found[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
     return found
 
 
@@ -163,7 +149,9 @@ class DevServer:
         self.builds, self.built = 0, threading.Condition()
         self.idle, self.stopped = threading.Event(), threading.Event()
         self.idle.set()
-        self.browsers: set[LiveSocket] = set()  # touched only on the event loop
+        self.browsers: set[LiveSocket] = set()  # these three are touched only on the event loop:
+        self.reloads = 0  # full reloads sent so far
+        self.served: dict[str, int] = {}  # page path → `reloads` when it was last served
         self.sources: dict[str, Stamp] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -216,7 +204,8 @@ class DevServer:
         ms, clock = (time.perf_counter() - start) * 1000, time.strftime("%H:%M:%S")
         if report is None:
             count = len(self.problems)
-            self.log(f"{clock} {what}: {count} problem{'s' if count != 1 else ''}; still serving the last good site")
+            still = "still serving the last good site" if self.root.is_dir() else "nothing to serve until they are fixed"
+            self.log(f"{clock} {what}: {count} problem{'s' if count != 1 else ''}; {still}")
             self.log("\n".join("  " + problem for problem in self.problems))
             self.reload(["*"] if self.problems != before else [])
         else:
@@ -244,14 +233,23 @@ class DevServer:
         if paths and loop is not None:
             loop.call_soon_threadsafe(self.send_reload, paths)
 
-    def send_reload(self, paths: list[str]) -> None:
-        for browser in list(self.browsers):
+    def send_reload(self, paths: list[str], browsers: Iterable[LiveSocket] = ()) -> None:
+        if "*" in paths and not browsers:
+            self.reloads += 1
+        for browser in list(browsers or self.browsers):
             for path in paths:  # a site path or '*', never a file system path
                 try:
                     browser.write_message(json.dumps({"command": "reload", "path": path,
                                                       "liveCSS": True, "liveImg": True}))
                 except WebSocketClosedError:
                     self.browsers.discard(browser)
+
+    def joined(self, browser: LiveSocket, url: str) -> None:
+        """A page served before the last reload whose socket came after it (its stylesheet was
+        held by a build, say) would never learn of it: reload it now."""
+        self.browsers.add(browser)
+        if self.served.get(urlsplit(url).path, self.reloads) < self.reloads:
+            self.send_reload(["*"], [browser])
 
     # The event loop -------------------------------------------------------------------------
     async def run(self) -> None:
@@ -295,25 +293,20 @@ def livereload_app(server: DevServer) -> web.Application:
     3-second-deaf watcher (on the working directory when nothing is watched).
     """
     return HostChecked(
-        server,
-        [(r"/livereload", LiveSocket, {"server": server}),
-         (r"/livereload\.js", LiveScript),
-         (r"/(.*)", SiteFiles, {"server": server, "path": str(server.root), "default_filename": "index.html"})],
+        [(r"/livereload", LiveSocket), (r"/livereload\.js", LiveScript),
+         (r"/(.*)", SiteFiles, {"path": str(server.root), "default_filename": "index.html"})],
         transforms=[functools.partial(InjectClient, server=server)],
         log_function=server.log_request,
         websocket_max_message_size=64 * 1024,
+        server=server,
     )
 
 
 class HostChecked(web.Application):
     """Bound to loopback, every route refuses other Host names (a DNS-rebinding page sends its own)."""
 
-    def __init__(self, server: DevServer, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.server = server
-
     def find_handler(self, request, **kwargs):
-        if not self.server.host_allowed(request.host_name):
+        if not self.settings["server"].host_allowed(request.host_name):
             return self.get_handler_delegate(request, web.ErrorHandler, {"status_code": 403})
         return super().find_handler(request, **kwargs)
 
@@ -321,8 +314,7 @@ class HostChecked(web.Application):
 class LiveSocket(LiveReloadHandler):
     """livereload's protocol, for same-origin pages of this server only."""
 
-    def initialize(self, server: DevServer) -> None:
-        self.server = server
+    server = property(lambda self: self.settings["server"])
 
     def check_origin(self, origin: str) -> bool:
         # tornado asks only about requests that look cross-origin; livereload says yes to all.
@@ -336,7 +328,7 @@ class LiveSocket(LiveReloadHandler):
             self.close()
         if self in LiveReloadHandler.waiters:  # ... moved to this server's own set
             LiveReloadHandler.waiters.discard(self)
-            self.server.browsers.add(self)
+            self.server.joined(self, str(json.loads(message).get("url", "")))
 
     def on_close(self) -> None:
         self.server.browsers.discard(self)
@@ -355,9 +347,7 @@ class SiteFiles(StaticFileHandler):
     Symlinks out of it are refused by tornado >= 6.5.9 itself (`validate_absolute_path`).
     """
 
-    def initialize(self, server: DevServer, **kwargs) -> None:
-        self.server = server
-        super().initialize(**kwargs)
+    server = property(lambda self: self.settings["server"])
 
     async def prepare(self) -> None:
         if not self.server.idle.is_set():  # a build is moving files in: wait for the whole site
@@ -408,7 +398,7 @@ def not_found_page(root: Path, url_path: str) -> bytes | None:
     names = [f"{first}/404.html"] if LANGUAGE_DIR.fullmatch(first) else []
     for name in names + ["404.html"]:
         page = root / name
-        if page.is_file() and inside(page, root):
+        if page.is_file() and page.resolve().is_relative_to(root.resolve()):
             return page.read_bytes()
     return None
 
@@ -425,6 +415,7 @@ class InjectClient(web.OutputTransform):
             return status_code, headers, chunk
         head_only = self.request.method == "HEAD" and not chunk
         if HEAD_END in chunk or head_only:
+            self.server.served[self.request.path] = self.server.reloads
             port = httputil.split_host_and_port(self.request.host)[1] or 80  # as the browser sees it
             snippet = client_snippet(self.server.problems, port)
             chunk = chunk.replace(HEAD_END, snippet + HEAD_END, 1)

@@ -120,10 +120,10 @@ def test_an_edit_reaches_the_open_page(site):
 
     root, server, page = site
     open_page(page, server.url + STORY_PATH)
-    expect(page.locator("main")).to_contain_text("which opened a centre in")
+    expect(page.locator("main")).to_contain_text("which opened a centre in", timeout=WAIT)
     page.evaluate("window.notReloaded = true")
     saved = save(root, {STORY: STORY_EN.replace("opened a centre", "opened a freshly edited centre")})
-    expect(page.locator("main")).to_contain_text("opened a freshly edited centre")
+    expect(page.locator("main")).to_contain_text("opened a freshly edited centre", timeout=WAIT)
     print(f"save → new text in the page: {(time.perf_counter() - saved) * 1000:.0f} ms")
     assert page.evaluate("window.notReloaded") is None  # the page itself reloaded
     server.expect(r"gbsa-centre\.en\.md changed: \d+ written")
@@ -137,7 +137,7 @@ def test_five_quick_saves_end_on_the_last(site):
     for n in range(1, 6):
         save(root, {STORY: STORY_EN.replace("opened a centre", f"opened save {n} of a centre")})
         time.sleep(0.05)
-    expect(page.locator("main")).to_contain_text("opened save 5 of a centre")
+    expect(page.locator("main")).to_contain_text("opened save 5 of a centre", timeout=WAIT)
     server.expect(r"gbsa-centre\.en\.md changed")
     time.sleep(0.5)
     assert [line for line in list(server.lines.queue) if " changed" in line] == []  # one rebuild, not five
@@ -150,14 +150,14 @@ def test_broken_front_matter_is_shown_then_cleared(site):
     open_page(page, server.url + STORY_PATH)
     save(root, {STORY: STORY_EN.replace("title: GBSA opens", "title: [GBSA opens")})
     overlay = page.locator("#serve-problems")
-    expect(overlay).to_be_visible()
-    expect(overlay).to_contain_text("content/stories/gbsa-centre.en.md:3: YAML syntax error")
-    expect(page.locator("h1")).to_contain_text("GBSA opens its first China innovation centre")  # the last good page
+    expect(overlay).to_be_visible(timeout=WAIT)
+    expect(overlay).to_contain_text("content/stories/gbsa-centre.en.md:3: YAML syntax error", timeout=WAIT)
+    expect(page.locator("h1")).to_contain_text("GBSA opens its first China innovation centre", timeout=WAIT)  # the last good page
     server.expect(r"content/stories/gbsa-centre\.en\.md:3: YAML syntax error")
 
     save(root, {STORY: STORY_EN.replace("opened a centre", "opened a repaired centre")})
-    expect(page.locator("main")).to_contain_text("opened a repaired centre")
-    expect(overlay).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("opened a repaired centre", timeout=WAIT)
+    expect(overlay).to_have_count(0, timeout=WAIT)
     server.expect(r"problems fixed")
 
 
@@ -166,10 +166,10 @@ def test_an_entity_rename_reaches_the_story_that_names_it(site):
 
     root, server, page = site
     open_page(page, server.url + STORY_PATH)
-    expect(page.locator("main")).to_contain_text("Kang Sungcheon")
+    expect(page.locator("main")).to_contain_text("Kang Sungcheon", timeout=WAIT)
     save(root, {"content/people/kang-sungcheon.yaml": PERSON.replace("Kang Sungcheon", "Kang Sung-cheon")})
-    expect(page.locator("main")).to_contain_text("Kang Sung-cheon")
-    expect(page.locator("main")).not_to_contain_text("Kang Sungcheon")
+    expect(page.locator("main")).to_contain_text("Kang Sung-cheon", timeout=WAIT)
+    expect(page.locator("main")).not_to_contain_text("Kang Sungcheon", timeout=WAIT)
 
 
 def test_a_stylesheet_change_applies_without_a_reload(site):

@@ -239,8 +239,8 @@ def test_reload_socket_accepts_only_same_origin(shared):
 class Browser:
     """A livereload client: connects like livereload.js and records the reload messages."""
 
-    def __init__(self, server: DevServer):
-        self.server, self.messages = server, []
+    def __init__(self, server: DevServer, page: str = "/"):
+        self.server, self.page, self.messages = server, page, []
 
     async def __aenter__(self):
         origin = f"http://127.0.0.1:{self.server.port}"
@@ -249,9 +249,9 @@ class Browser:
         await self.conn.write_message(json.dumps({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}))
         hello = json.loads(await asyncio.wait_for(self.conn.read_message(), TIMEOUT))
         assert hello["command"] == "hello"
-        await self.conn.write_message(json.dumps({"command": "info", "url": origin + "/", "plugins": {}}))
+        await self.conn.write_message(json.dumps({"command": "info", "url": origin + self.page + "?x#y", "plugins": {}}))
         for _ in range(200):
-            if self.server.browsers:
+            if any(b.ws_connection and not b.ws_connection.is_closing() for b in self.server.browsers):
                 return self
             await asyncio.sleep(0.01)
         raise AssertionError("the browser was not registered")
@@ -313,6 +313,21 @@ def test_a_save_right_after_a_reload_still_reaches_the_browser(served):
     messages = asyncio.run(asyncio.wait_for(scenario(), 3 * TIMEOUT))
     assert [m["path"] for m in messages] == ["*", "*", "*"]
     assert b"opened edit 3 of a centre" in get(server, STORY_URL)[2]
+
+
+def test_a_page_whose_socket_comes_after_the_reload_still_reloads(served):
+    root, server = served
+    assert get(server, STORY_URL)[0] == 200  # the page is served, its socket not yet open ...
+    edit(server, root, {STORY: STORY_EN.replace("opened a centre", "opened a later centre")})  # ... at the reload
+
+    async def connect(page: str) -> list[dict]:
+        async with Browser(server, page) as browser:
+            return await browser.listen(quiet=0.3)
+
+    assert [m["path"] for m in asyncio.run(connect(STORY_URL))] == ["*"]
+    assert b"opened a later centre" in get(server, STORY_URL)[2]  # what the reload fetches
+    assert asyncio.run(connect(STORY_URL)) == []
+    assert asyncio.run(connect("/en/never-served/")) == []
 
 
 def test_a_stylesheet_change_is_refreshed_in_place(served):
