@@ -58,11 +58,19 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     markdown_rendered: int = 0
     milliseconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # stage → milliseconds
 
     def summary(self) -> str:
+        phases = ", ".join(f"{name} {ms / 1000:.1f}s" for name, ms in self.phases.items())
         return (f"{self.pages} pages: {self.rendered} rendered, {len(self.written)} written, "
                 f"{len(self.removed)} removed, {self.markdown_rendered} Markdown bodies rendered "
-                f"in {self.milliseconds:.0f} ms")
+                f"in {self.milliseconds:.0f} ms" + (f" ({phases})" if phases and self.milliseconds > 1000 else ""))
+
+    def phase(self, name: str, since: float) -> float:
+        """Record the wall time of a stage since `since`; returns now."""
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + (now - since) * 1000
+        return now
 
 
 @dataclass
@@ -162,6 +170,7 @@ class Builder:
             catalogs = load_catalogs(options.templates, site.config.languages, problems)
             if problems:
                 raise ContentError(problems)
+            clock = self.report.phase("load", start)
             bodies = {v.body for versions in site.stories.values() for v in versions.values()}
             known = {key: html for part in early.get() for key, html in part.items()} if early else {}
             before = cache.count()
@@ -170,8 +179,10 @@ class Builder:
         finally:
             cache.close()
             self.stop_markdown()
+        clock = self.report.phase("markdown", clock)
         renderer = Renderer(site, options.templates, catalogs, rendered_bodies)
         self.render_and_write(site, renderer, catalogs)
+        self.report.phase("render and write", clock)
         if fingerprint:
             self.save_fingerprint(fingerprint)
         self.report.milliseconds = (time.perf_counter() - start) * 1000
