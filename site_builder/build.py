@@ -180,7 +180,8 @@ class Builder:
             cache.close()
             self.stop_markdown()
         clock = self.report.phase("markdown", clock)
-        renderer = Renderer(site, options.templates, catalogs, rendered_bodies)
+        renderer = Renderer(site, options.templates, catalogs, rendered_bodies,
+                            options.cache_dir / "jinja" if options.cache_dir else None)
         self.render_and_write(site, renderer, catalogs)
         self.report.phase("render and write", clock)
         if fingerprint:
