@@ -183,7 +183,6 @@ class Builder:
         renderer = Renderer(site, options.templates, catalogs, rendered_bodies,
                             options.cache_dir / "jinja" if options.cache_dir else None)
         self.render_and_write(site, renderer, catalogs)
-        self.report.phase("render and write", clock)
         if fingerprint:
             self.save_fingerprint(fingerprint)
         self.report.milliseconds = (time.perf_counter() - start) * 1000
@@ -262,6 +261,7 @@ class Builder:
     # Rendering and writing --------------------------------------------------------------
     def render_and_write(self, site: Site, renderer: Renderer, catalogs: CatalogSet) -> None:
         options = self.options
+        clock = time.perf_counter()
         base = hashlib.sha1(repr((code_digest(), templates_digest(options.templates), site.config.digest,
                                   markup.MARKUP_VERSION)).encode()).hexdigest()
         statics = static_files(options.templates)
@@ -292,7 +292,9 @@ class Builder:
                 shutil.rmtree(staging)
             staging.mkdir(parents=True)
         try:
+            clock = self.report.phase("plan", clock)
             results = self.render_all(renderer, todo, staging if options.write else None, previous)
+            clock = self.report.phase("render", clock)
             for route, (digest_, looked_up, written) in zip(todo, results):
                 pages[route.url] = PageState(signature(route, looked_up), digest_, looked_up)
                 if written:
@@ -317,6 +319,7 @@ class Builder:
             else:
                 self.move_in(staging, self.report.written, self.report.removed)
             self.save_state(pages)
+            self.report.phase("write", clock)
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
@@ -367,10 +370,12 @@ class Builder:
             shutil.rmtree(old)
 
     def move_in(self, staging: Path, written: list[str], removed: list[str]) -> None:
-        out = self.options.out
+        out, made = self.options.out, set()
         for name in written:
             target = out / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             os.replace(staging / name, target)
         for name in removed:
             target = out / name
