@@ -15,7 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from site_builder.errors import ContentError, Problem, suggest
-from site_builder.load import TYPE_WORDS, Content, EntityFile, Ref, StoryFile
+from site_builder.load import Content, EntityFile, StoryFile
+from site_builder.schema import TYPE_WORDS, Ref
 from site_builder.model import Entity, Event, Role, Site, SiteConfig, StoryVersion
 
 RELATED_LIMIT = 12

@@ -16,7 +16,7 @@ from pathlib import Path
 from site_builder.build import BuildOptions, build, shown_path, terminal_progress
 from site_builder.config import ENTITY_TYPES, LANGUAGES
 from site_builder.errors import ContentError, Problem
-from site_builder.load import ID_RE
+from site_builder.schema import ID_RE
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 

@@ -21,7 +21,7 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 
-from site_builder.load import WIKILINK_RE  # one pattern: what is checked is what is linked
+from site_builder.wikilinks import WIKILINK_RE  # one pattern: what is checked is what is linked
 
 # Bump when rendering changes, so cached HTML from older code is not reused.
 MARKUP_VERSION = "1"

@@ -23,7 +23,7 @@ from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from site_builder import urls
-from site_builder.config import ENTITY_TYPES, LANGUAGES
+from site_builder.config import LANGUAGES
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet, format_partial
 from site_builder.markup import body_key, link_entities

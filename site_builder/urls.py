@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 
 from site_builder.config import ENTITY_TYPES
 from site_builder.model import Entity
@@ -55,22 +54,3 @@ def not_found(lang: str | None) -> str:
 def file_of(url: str) -> str:
     """The output file of a site path: directories get index.html."""
     return url + "index.html" if url == "" or url.endswith("/") else url
-
-
-def relative(from_url: str, to_url: str) -> str:
-    """A link from the page at `from_url` to `to_url` that works under any base path.
-
-    Hot: called for every link of every page, so it compares segments instead of using
-    posixpath.relpath (which resolves absolute paths first).
-    """
-    here = from_url.split("/")[:-1]  # the page's directory: 'a/b/' → [a, b]; 'a/f.xml' → [a]
-    there = to_url.split("/")
-    common = 0
-    for a, b in zip(here, there[:-1]):
-        if a != b:
-            break
-        common += 1
-    up = len(here) - common
-    rest = "/".join(there[common:])
-    link = "../" * up + rest
-    return link or "./"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, build_site
+from conftest import build_site
 from pages import broken_links, link_targets, parse, tree
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -19,7 +19,7 @@ from conftest import OLDER_EN, PERSON, write_files
 from pages import parse, resolve, tree
 from site_builder.build import BuildOptions, load_site
 from site_builder.cli import main
-from site_builder.load import scan_links
+from site_builder.wikilinks import scan_links
 from site_builder.markup import PLACEHOLDER_RE, render_markdown
 
 PROBE_PATH = PROBE_FILE = "content/stories/probe.en.md"
