@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -332,6 +333,7 @@ class Builder:
             return render_slice(renderer, routes, self.options.out, staging, previous, self.progress)
         context = get_context("fork")
         slices = [routes[i::jobs] for i in range(jobs)]
+        gc.freeze()  # the model is shared copy-on-write: keep the collector from touching it
         pipes, workers = [], []
         for i, chunk in enumerate(slices):
             receive, send = context.Pipe(duplex=False)
@@ -349,6 +351,7 @@ class Builder:
                 outcomes.append(("crash", "a rendering process died"))
         for worker in workers:
             worker.join()
+        gc.unfreeze()
         problems = [p for status, value in outcomes if status == "problems" for p in value]
         if problems:
             raise ContentError(problems)
