@@ -165,6 +165,7 @@ class Builder:
             return self.report
         cache = MarkdownCache(options.cache_dir / "markdown.sqlite" if options.cache_dir else None)
         try:
+            before = cache.count()
             early = self.start_markdown(cache)  # on other cores, while YAML is parsed here
             site = load_site(options)
             problems: list[Problem] = []
@@ -174,16 +175,17 @@ class Builder:
             clock = self.report.phase("load", start)
             bodies = {v.body for versions in site.stories.values() for v in versions.values()}
             known = {key: html for part in early.get() for key, html in part.items()} if early else {}
-            before = cache.count()
-            rendered_bodies = render_missing(sorted(bodies), cache, known)
-            self.report.markdown_rendered = cache.count() - before
-        finally:
-            cache.close()
             self.stop_markdown()
-        clock = self.report.phase("markdown", clock)
-        renderer = Renderer(site, options.templates, catalogs, rendered_bodies,
-                            options.cache_dir / "jinja" if options.cache_dir else None)
-        self.render_and_write(site, renderer, catalogs)
+            render_missing(sorted(bodies), cache, known)
+            self.report.markdown_rendered = cache.count() - before
+            del known
+            clock = self.report.phase("markdown", clock)
+            renderer = Renderer(site, options.templates, catalogs, cache,
+                                options.cache_dir / "jinja" if options.cache_dir else None)
+            self.render_and_write(site, renderer, catalogs)
+        finally:
+            self.stop_markdown()
+            cache.close()
         if fingerprint:
             self.save_fingerprint(fingerprint)
         self.report.milliseconds = (time.perf_counter() - start) * 1000

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -95,19 +96,40 @@ def link_entities(body_html: str, resolve: Callable[[str], tuple[str, str, str] 
 
 
 class MarkdownCache:
-    """Rendered bodies on disk, keyed by `body_key`: a rebuild renders only new text."""
+    """Rendered bodies keyed by `body_key`, on disk (SQLite) so a rebuild renders only new
+    text, or in memory when there is no cache directory. Pages read their body from here one
+    at a time, so no process holds every body; a forked process opens its own connection."""
 
     def __init__(self, path: Path | None):
-        self.db = None
+        self.path = path
+        self.memory: dict[str, str] = {}
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path)
+            self.db.execute("PRAGMA journal_mode=WAL")  # worker processes write while others read
             self.db.execute("CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
 
+    @property
+    def db(self) -> sqlite3.Connection | None:
+        if self.path is None:
+            return None
+        if self._pid != os.getpid():  # never share a connection across fork
+            self._db, self._pid = sqlite3.connect(self.path, timeout=120), os.getpid()
+        return self._db
+
+    def get(self, key: str) -> str:
+        if key in self.memory or self.db is None:
+            return self.memory[key]
+        row = self.db.execute("SELECT html FROM body WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return row[0]
+
     def get_many(self, keys: Iterable[str]) -> dict[str, str]:
-        if self.db is None:
-            return {}
         keys = list(keys)
+        if self.db is None:
+            return {k: self.memory[k] for k in keys if k in self.memory}
         found: dict[str, str] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
@@ -115,33 +137,50 @@ class MarkdownCache:
             found.update(rows)
         return found
 
+    def missing(self, keys: Iterable[str]) -> list[str]:
+        keys = list(keys)
+        if self.db is None:
+            return [k for k in keys if k not in self.memory]
+        present: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            rows = self.db.execute(f"SELECT key FROM body WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            present.update(key for (key,) in rows)
+        return [k for k in keys if k not in present]
+
     def put_many(self, items: dict[str, str]) -> None:
-        if self.db is not None and items:
-            with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?)", items.items())
+        if not items:
+            return
+        if self.db is None:
+            self.memory.update(items)
+            return
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?)", items.items())
 
     def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM body").fetchone()[0] if self.db is not None else 0
+        return self.db.execute("SELECT count(*) FROM body").fetchone()[0] if self.db is not None else len(self.memory)
 
     def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+            self._db = None
 
 
-def render_missing(bodies: Iterable[str], cache: MarkdownCache, known: dict[str, str]) -> dict[str, str]:
-    """key → HTML for every body, rendering here only what neither `known` nor the cache has."""
+def render_missing(bodies: Iterable[str], cache: MarkdownCache, known: dict[str, str]) -> int:
+    """Render into the cache every body it lacks (taking those in `known` as rendered);
+    returns how many were added."""
     by_key = {body_key(b): b for b in bodies}
-    found = cache.get_many(k for k in by_key if k not in known)
     md = new_markdown()
-    new = {k: known[k] if k in known else render_markdown(b, md) for k, b in by_key.items() if k not in found}
+    new = {k: known[k] if k in known else render_markdown(by_key[k], md) for k in cache.missing(by_key)}
     cache.put_many(new)
-    found.update(new)
-    return found
+    return len(new)
 
 
 def render_story_files(paths: list[str], cache_path: str | None) -> dict[str, str]:
-    """In a worker process, while the parent parses YAML: key → HTML of these files' bodies
-    that the cache lacks. Reads the files itself, so it can start before loading ends."""
+    """In a worker process, while the parent parses YAML: render the bodies of these story
+    files that the cache lacks. Reads the files itself, so it can start before loading ends;
+    with an on-disk cache it stores them there and returns nothing, so that no process ever
+    holds every body."""
     from site_builder.load import read_text, split_front_matter
 
     bodies: dict[str, str] = {}
@@ -153,8 +192,11 @@ def render_story_files(paths: list[str], cache_path: str | None) -> dict[str, st
             bodies[body_key(parts[1])] = parts[1]
     cache = MarkdownCache(Path(cache_path) if cache_path else None)
     try:
-        known = cache.get_many(bodies)
+        md = new_markdown()
+        new = {k: render_markdown(bodies[k], md) for k in cache.missing(bodies)}
+        if cache.db is None:
+            return new
+        cache.put_many(new)
+        return {}
     finally:
         cache.close()
-    md = new_markdown()
-    return {k: render_markdown(b, md) for k, b in bodies.items() if k not in known}

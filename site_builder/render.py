@@ -26,7 +26,7 @@ from site_builder import urls
 from site_builder.config import LANGUAGES
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet, format_partial
-from site_builder.markup import body_key, link_entities
+from site_builder.markup import MarkdownCache, body_key, link_entities
 from site_builder.model import Entity, PartialDate, Site, StoryVersion, Text
 
 ENTITY_ORDER = ("person", "org", "place")
@@ -105,7 +105,7 @@ def sort_key_for(lang: str) -> Callable[[str], tuple]:
 class Renderer:
     """Renders routes of one Site with one set of templates and catalogs."""
 
-    def __init__(self, site: Site, templates: Path, catalogs: CatalogSet, bodies: dict[str, str],
+    def __init__(self, site: Site, templates: Path, catalogs: CatalogSet, bodies: MarkdownCache,
                  bytecode_dir: Path | None = None):
         self.site, self.templates, self.bodies = site, templates, bodies
         self.config = site.config
@@ -219,7 +219,7 @@ class Renderer:
             (site.entities[p], [r for r in site.entities[p].roles if r.held_on(version.date)])
             for p in version.people
         ]
-        body = link_entities(self.bodies[body_key(version.body)], page.resolve_link)
+        body = link_entities(self.bodies.get(body_key(version.body)), page.resolve_link)
         other = {l: site.stories[l][route.key] for l in self.config.languages}
         return "story.html", {"story": version, "body": Markup(body), "people": people, "older": older,
                               "newer": newer, "versions": other}
