@@ -516,6 +516,12 @@ def main(argv=None):
                 "name it in --only to force it")
     tools = [t for t in TOOLS if t in tools]  # fixed order
     os.makedirs(WORK, exist_ok=True)
+    import fcntl
+    lock = open(os.path.join(WORK, ".lock"), "w")
+    try:  # two benchmarks sharing .work/ would delete each other's output and caches
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise SystemExit(f"another run.py is using {WORK}; wait for it to finish")
 
     t_start = time.perf_counter()
     log(f"preparing (N={args.stories}, seed={args.seed}) …")
