@@ -93,7 +93,7 @@ def load_site(options: BuildOptions) -> Site:
     return assemble(load_content(options.content, shown_path(options.content)), drafts=options.drafts)
 
 
-OUTPUT_MODULES = ("assemble", "build", "config", "i18n", "load", "markup", "model", "render", "schema", "urls", "wikilinks")
+OUTPUT_MODULES = ("assemble", "build", "config", "context", "i18n", "load", "markup", "model", "render", "schema", "urls", "wikilinks")
 
 
 def code_digest() -> str:

@@ -8,7 +8,6 @@ edit touches. This is the only module that touches templates.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import traceback
 from collections import defaultdict
@@ -16,16 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import jinja2
-from babel.numbers import format_decimal
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from site_builder import urls
 from site_builder.config import LANGUAGES
 from site_builder.errors import ContentError, Problem
-from site_builder.i18n import CatalogSet, format_partial
+from site_builder.i18n import CatalogSet
+from site_builder.context import PageContext, StoryCard
 from site_builder.markup import MarkdownCache, body_key, link_entities
 from site_builder.model import Entity, PartialDate, Site, StoryVersion, Text
 
@@ -306,23 +304,6 @@ class Renderer:
 
 
 @dataclass(frozen=True)
-class StoryCard:
-    """A story as lists show it, in one language; `path` is its site path."""
-
-    slug: str
-    date_iso: str
-    date: str
-    title: str
-    title_lang: Markup
-    summary: str
-    summary_lang: Markup
-    publisher: str
-    publisher_lang: Markup
-    fallback: bool
-    path: str
-
-
-@dataclass(frozen=True)
 class TimelineEntry:
     date: PartialDate
     end: PartialDate | None
@@ -349,161 +330,6 @@ def timeline_entries(site: Site, lang: str) -> list[TimelineEntry]:
                                      version.title, version, version.entities, types(version.entities)))
     entries.sort(key=lambda e: (e.date.first_day(), e.kind == "story", e.story.slug, e.anchor))
     return entries
-
-
-class PageContext:
-    """Per-page helpers for templates: links relative to this page, names in its language.
-
-    Every entity lookup is recorded: build.py re-renders this page when one of them changes.
-    """
-
-    def __init__(self, renderer: Renderer, route: Route):
-        self.renderer, self.route = renderer, route
-        self.url = route.url
-        self.lang = route.lang or renderer.default
-        self.default = renderer.default
-        self.config = renderer.config
-        self.site = renderer.site
-        self.absolute_links = route.kind == "not_found"
-        self.base_path = urlsplit(self.config.base_url).path or "/"
-        # Links are relative, built from two prefixes: to the site's root and to this
-        # language's root. String concatenation, since every page has hundreds of links.
-        depth = self.url.count("/")
-        self.root_prefix = self.base_path if self.absolute_links else "../" * depth
-        self.lang_root = f"{route.lang}/" if route.lang else None
-        self.lang_prefix = self.root_prefix + self.lang_root if self.absolute_links and route.lang else "../" * (depth - 1)
-        self.looked_up: set[str] = set()
-
-    def helpers(self) -> dict[str, Callable]:
-        return {
-            "href": self.href, "absolute": self.absolute, "tr": self.tr, "lang_attr": self.lang_attr,
-            "lookup": self.entity, "name": self.name, "card": self.card, "entity_url": self.entity_url, "entity_link": self.entity_link,
-            "story_url": self.story_url, "date": self.date, "year_label": self.year_label, "number": self.number, "tag_name": self.tag_name,
-            "urls": urls, "language": LANGUAGES[self.lang], "languages": LANGUAGES,
-            "alternates": self.alternates, "canonical": self.canonical, "switch": self.switch,
-        }
-
-    # Links
-    def href(self, url: str) -> str:
-        if self.lang_root and url.startswith(self.lang_root):
-            return self.lang_prefix + url[len(self.lang_root):] or "./"
-        return self.root_prefix + url or "./"
-
-    def absolute(self, url: str) -> str:
-        return self.config.base_url + url
-
-    def story_url(self, slug: str, lang: str | None = None) -> str:
-        return self.href(urls.story(lang or self.lang, slug))
-
-    # Texts
-    def tr(self, text: Text | None) -> str:
-        return text.pick(self.lang, self.default)[0] if text else ""
-
-    def lang_attr(self, text: Text | None, lang: str | None = None) -> Markup:
-        """` lang="…"` when the text shown is not in the page's language (a fallback)."""
-        shown = lang or (text.pick(self.lang, self.default)[1] if text else self.lang)
-        return Markup(f' lang="{LANGUAGES[shown].hreflang}"') if shown != self.lang else Markup("")
-
-    def entity(self, entity_id: str) -> Entity:
-        self.looked_up.add(entity_id)
-        return self.site.entities[entity_id]
-
-    def name(self, entity_id: str) -> str:
-        return self.tr(self.entity(entity_id).name)
-
-    def entity_url(self, entity_id: str, lang: str | None = None) -> str:
-        return self.href(urls.entity(lang or self.lang, self.entity(entity_id)))
-
-    def entity_link(self, entity_id: str) -> Markup:
-        """Hot: lists and the timeline have one per entry, so it is built by hand, once per
-        build for each language and link prefix."""
-        e = self.entity(entity_id)
-        key = (self.lang, self.lang_prefix, self.root_prefix, entity_id)
-        found = self.renderer.links.get(key)
-        if found is None:
-            name, lang = e.name.pick(self.lang, self.default)
-            lang_attr = f' lang="{LANGUAGES[lang].hreflang}"' if lang != self.lang else ""
-            href = escape(self.href(urls.entity(self.lang, e)))
-            found = Markup(f'<a href="{href}" class="entity-link entity-{e.type}"{lang_attr}>{escape(name)}</a>')
-            self.renderer.links[key] = found
-        return found
-
-    def card(self, story: StoryVersion) -> StoryCard:
-        """What a list shows of a story, computed once per build and language."""
-        key = (self.lang, story.slug)
-        found = self.renderer.cards.get(key)
-        if found is None:
-            found = self.renderer.cards[key] = StoryCard(
-                slug=story.slug, date_iso=story.date.isoformat(), date=self.date(story.date),
-                title=self.tr(story.title), title_lang=self.lang_attr(story.title),
-                summary=self.tr(story.summary), summary_lang=self.lang_attr(story.summary),
-                publisher=self.tr(story.source.publisher), publisher_lang=self.lang_attr(story.source.publisher),
-                fallback=story.fallback, path=urls.story(self.lang, story.slug))
-        return found
-
-    def resolve_link(self, entity_id: str) -> tuple[str, str, str] | None:
-        if entity_id not in self.site.entities:
-            return None
-        e = self.entity(entity_id)
-        name, lang = e.name.pick(self.lang, self.default)
-        return self.entity_url(entity_id), name, LANGUAGES[lang].hreflang if lang != self.lang else ""
-
-    def tag_name(self, tag: str) -> str:
-        text = self.config.tags.get(tag)
-        return self.tr(text) if text else tag
-
-    def date(self, value: PartialDate | dt.date, end: PartialDate | None = None) -> str:
-        """Babel's skeleton matching costs ~0.3 ms a call: each date is formatted once a build."""
-        key = (value, end, self.lang)
-        found = self.renderer.dates.get(key)
-        if found is None:
-            start = PartialDate(value.year, value.month, value.day) if isinstance(value, dt.date) else value
-            found = self.renderer.dates[key] = format_partial(start, self.lang, end)
-        return found
-
-    def year_label(self, year: int) -> str:
-        return self.date(PartialDate(year))
-
-    def number(self, value: int) -> str:
-        key = (value, self.lang)
-        found = self.renderer.numbers.get(key)
-        if found is None:
-            found = self.renderer.numbers[key] = format_decimal(value, locale=LANGUAGES[self.lang].locale)
-        return found
-
-    # Languages
-    def group(self) -> list[tuple[str, str, bool]]:
-        """This page in every language: (lang, url, is real)."""
-        route, site = self.route, self.site
-        if route.lang is None:
-            return [(l, route.url, True) for l in self.config.languages]
-        rest = route.url[len(route.lang) :]
-        real = lambda l: True  # noqa: E731
-        if route.kind == "story":
-            real = lambda l: not site.stories[l][route.key].fallback  # noqa: E731
-        return [(l, l + rest, real(l)) for l in self.config.languages]
-
-    def alternates(self) -> list[tuple[str, str]]:
-        if self.route.lang is None or self.route.kind == "not_found":
-            return []
-        group = self.group()
-        result = [(LANGUAGES[l].hreflang, self.absolute(u)) for l, u, real in group if real]
-        default_url = next(u for l, u, _ in group if l == self.default)
-        result.append(("x-default", self.absolute(default_url)))
-        return result
-
-    def canonical(self) -> str:
-        group = {l: (u, real) for l, u, real in self.group()}
-        url, real = group.get(self.lang, (self.url, True))
-        if not real:
-            url = group[self.default][0]
-        return self.absolute(url)
-
-    def switch(self) -> list[tuple[str, str, bool]]:
-        """(language, href, is current) for the language switch: the same page elsewhere."""
-        if self.route.lang is None:
-            return []
-        return [(LANGUAGES[l], self.href(u), l == self.lang) for l, u, _ in self.group()]
 
 
 def template_problem(bad: jinja2.TemplateError, templates: Path, fallback: str) -> Problem:
