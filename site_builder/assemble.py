@@ -16,7 +16,6 @@ from dataclasses import replace
 
 from site_builder.errors import ContentError, Problem, suggest
 from site_builder.load import Content, EntityFile, StoryFile
-from site_builder.markup import body_key
 from site_builder.schema import TYPE_WORDS, Ref
 from site_builder.model import Entity, Event, Role, Site, SiteConfig, StoryVersion
 
@@ -183,8 +182,7 @@ def _with_digests(version: StoryVersion, original: StoryFile, translation: Story
     fronts = (original.front_digest, translation.front_digest if translation and not version.fallback else "")
     head = digest(version.slug, version.lang, version.fallback, fronts, version.links)
     body = hashlib.sha1(version.body.encode("utf-8")).hexdigest()
-    return replace(version, head_digest=head, digest=digest(head, body, version.body_lang),
-                   body_key=body_key(version.body))
+    return replace(version, head_digest=head, digest=digest(head, body, version.body_lang))
 
 
 def _index(config: SiteConfig, entities: dict[str, Entity],

@@ -165,7 +165,6 @@ class StoryVersion:
     links: tuple[str, ...] = ()  # ids linked with [[id]] in the body
     head_digest: str = ""  # of what lists, feeds and the timeline show
     digest: str = ""  # of everything, body included
-    body_key: str = ""  # of the rendered body in the Markdown cache (build.py drops `body` then)
 
     @property
     def entities(self) -> tuple[str, ...]:

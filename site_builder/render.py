@@ -24,7 +24,7 @@ from site_builder.config import LANGUAGES
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet
 from site_builder.context import PageContext, StoryCard
-from site_builder.markup import MarkdownCache, link_entities
+from site_builder.markup import MarkdownCache, body_key, link_entities
 from site_builder.model import Entity, PartialDate, Site, StoryVersion, Text
 
 ENTITY_ORDER = ("person", "org", "place")
@@ -217,7 +217,7 @@ class Renderer:
             (site.entities[p], [r for r in site.entities[p].roles if r.held_on(version.date)])
             for p in version.people
         ]
-        body = link_entities(self.bodies.get(version.body_key), page.resolve_link)
+        body = link_entities(self.bodies.get(body_key(version.body)), page.resolve_link)
         other = {l: site.stories[l][route.key] for l in self.config.languages}
         return "story.html", {"story": version, "body": Markup(body), "people": people, "older": older,
                               "newer": newer, "versions": other}
