@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from site_builder.errors import ContentError, Problem, suggest
 from site_builder.load import Content, EntityFile, StoryFile
+from site_builder.markup import body_key
 from site_builder.schema import TYPE_WORDS, Ref
 from site_builder.model import Entity, Event, Role, Site, SiteConfig, StoryVersion
 
@@ -181,8 +182,14 @@ def _with_digests(version: StoryVersion, original: StoryFile, translation: Story
     cheaper than digesting the parsed values and changes exactly when they do."""
     fronts = (original.front_digest, translation.front_digest if translation and not version.fallback else "")
     head = digest(version.slug, version.lang, version.fallback, fronts, version.links)
-    body = hashlib.sha1(version.body.encode("utf-8")).hexdigest()
-    return replace(version, head_digest=head, digest=digest(head, body, version.body_lang))
+    return with_body(replace(version, head_digest=head), version.body)
+
+
+def with_body(version: StoryVersion, body: str) -> StoryVersion:
+    """The version with another body and the digests that follow from it (head unchanged):
+    build.py's shortcut when an edit touched only the text under a story's front-matter."""
+    key = body_key(body)
+    return replace(version, body=body, body_key=key, digest=digest(version.head_digest, key, version.body_lang))
 
 
 def _index(config: SiteConfig, entities: dict[str, Entity],

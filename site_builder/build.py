@@ -26,18 +26,19 @@ from multiprocessing import get_context
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
-from site_builder import markup
+from site_builder import markup, snapshot
 from site_builder.assemble import assemble
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet, load_catalogs
-from site_builder.load import load_content
+from site_builder.load import Content, load_content
 from site_builder.markup import MarkdownCache, render_missing, render_story_files
 from site_builder.model import Site
+from site_builder.snapshot import Snapshot, Stamp
 from site_builder.render import Renderer, Route
 from site_builder.urls import file_of
 
 PARALLEL_THRESHOLD = 400  # pages; below this, forking costs more than it saves
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,33 @@ class PageState:
     looked_up: frozenset[str]
 
 
+@dataclass
+class PagesState:
+    """What the last good build into an output directory rendered, and from what."""
+
+    base: str  # digest of templates, catalogs, configuration, code: all pages depend on it
+    generation: str  # the snapshot the site came from (see snapshot.py)
+    reread: frozenset[str]  # story files whose bodies were swapped into that snapshot since
+    pages: dict[str, PageState]
+
+
+@dataclass
+class BuildMemory:
+    """What `serve` keeps between builds so that a body edit re-reads one file: the last
+    snapshot and page records, held in memory; writing them to disk waits for `flush()`,
+    after the browsers were told to reload (the records on disk are removed meanwhile,
+    so that a build in another process never trusts stale ones)."""
+
+    snapshot: Snapshot | None = None
+    state: PagesState | None = None
+    pending: list[Callable[[], None]] = field(default_factory=list)
+
+    def flush(self) -> None:
+        for write in self.pending:
+            write()
+        self.pending.clear()
+
+
 def shown_path(path: Path) -> str:
     """A path as the editor typed it: relative to the working directory when inside it."""
     try:
@@ -104,17 +132,17 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def input_fingerprint(options: BuildOptions) -> str:
+def input_fingerprint(options: BuildOptions, content: dict[str, Stamp]) -> str:
     """Names, sizes and modification times of every input: cheap to take, and equal only
     when nothing was edited, so a no-op rebuild can stop here (~0.1 s for 20k files)."""
     h = hashlib.sha1(repr((code_digest(), options.drafts, str(options.out.resolve()))).encode())
-    for root in (options.content, options.templates):
-        for directory, dirs, files in os.walk(root):
-            dirs.sort()
-            for name in sorted(files):
-                path = os.path.join(directory, name)
-                st = os.stat(path)
-                h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+    h.update(repr(sorted(content.items())).encode())
+    for directory, dirs, files in os.walk(options.templates):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(directory, name)
+            st = os.stat(path)
+            h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
     return h.hexdigest()
 
 
@@ -151,45 +179,102 @@ def static_files(templates: Path) -> dict[str, Path]:
 class Builder:
     """One build: decides what to render, renders it, writes what changed."""
 
-    def __init__(self, options: BuildOptions, progress: Callable[[int, int], None] | None = None):
-        self.options, self.progress = options, progress
+    def __init__(self, options: BuildOptions, progress: Callable[[int, int], None] | None = None,
+                 memory: BuildMemory | None = None):
+        self.options, self.progress, self.memory = options, progress, memory
         self.report = BuildReport()
         self.pool = None
 
     def run(self) -> BuildReport:
         start = time.perf_counter()
         options = self.options
-        fingerprint = input_fingerprint(options) if options.write and options.cache_dir else None
+        cached = options.write and options.cache_dir is not None
+        files = snapshot.content_files(options.content) if cached and options.content.is_dir() else {}
+        fingerprint = input_fingerprint(options, files) if cached else None
         if fingerprint and self.unchanged_since_last_build(fingerprint):
             self.report.milliseconds = (time.perf_counter() - start) * 1000
             return self.report
         cache = MarkdownCache(options.cache_dir / "markdown.sqlite" if options.cache_dir else None)
         try:
             before = cache.count()
-            early = self.start_markdown(cache)  # on other cores, while YAML is parsed here
-            site = load_site(options)
+            previous = self.previous_state() if options.write else None
+            found = self.from_snapshot(files, cache, previous) if cached else None
+            early = None
+            if found:
+                site, taken, reread, slugs = found
+                bodies = {v.body for versions in site.stories.values() for slug in slugs  # swapped in
+                          for v in [versions.get(slug)] if v is not None and v.body}
+            else:
+                early = self.start_markdown(cache)  # on other cores, while YAML is parsed here
+                content = load_content(options.content, shown_path(options.content))
+                site = assemble(content, drafts=options.drafts)
+                taken = snapshot.take(self.snapshot_key(), files, content.stories, shown_path(options.content), site) if cached else None
+                reread, slugs = frozenset(), None
+                bodies = {v.body for versions in site.stories.values() for v in versions.values()}
+                del content
             problems: list[Problem] = []
             catalogs = load_catalogs(options.templates, site.config.languages, problems)
             if problems:
                 raise ContentError(problems)
             clock = self.report.phase("load", start)
-            bodies = {v.body for versions in site.stories.values() for v in versions.values()}
             known = {key: html for part in early.get() for key, html in part.items()} if early else {}
             self.stop_markdown()
             render_missing(sorted(bodies), cache, known)
             self.report.markdown_rendered = cache.count() - before
-            del known
+            del known, bodies
             clock = self.report.phase("markdown", clock)
             renderer = Renderer(site, options.templates, catalogs, cache,
                                 options.cache_dir / "jinja" if options.cache_dir else None)
-            self.render_and_write(site, renderer, catalogs)
+            state = self.render_and_write(site, renderer, catalogs, previous, taken, reread, slugs)
         finally:
             self.stop_markdown()
             cache.close()
-        if fingerprint:
-            self.save_fingerprint(fingerprint)
+        if cached and state is not None:
+            self.keep(taken, state, fingerprint, full=not found)
         self.report.milliseconds = (time.perf_counter() - start) * 1000
         return self.report
+
+    # The last good build's model (snapshot.py) -------------------------------------------
+    def snapshot_key(self) -> str:
+        o = self.options
+        return hashlib.sha1(repr((code_digest(), o.drafts, str(o.content.resolve()), shown_path(o.content))).encode()).hexdigest()
+
+    def snapshot_path(self) -> Path:
+        return self.options.cache_dir / f"site-{self.snapshot_key()[:16]}.pickle"
+
+    def from_snapshot(self, files: dict[str, Stamp], cache: MarkdownCache, previous: PagesState | None):
+        """(site, its snapshot, story files re-read, slugs whose pages to re-render), or None
+        when the content must be loaded and assembled afresh."""
+        key = self.snapshot_key()
+        memory = self.memory
+        taken = memory.snapshot if memory and memory.snapshot and memory.snapshot.key == key else None
+        taken = taken or snapshot.load(self.snapshot_path(), key)
+        if taken is None:
+            return None
+        if memory:
+            memory.snapshot = taken
+        also = previous.reread if previous and previous.generation == taken.generation else frozenset()
+        found = snapshot.patched(taken, files, also, self.options.content, shown_path(self.options.content))
+        if found is None:
+            return None
+        site, reread, slugs = found
+        if cache.missing(v.body_key for versions in taken.site.stories.values() for v in versions.values()):
+            return None  # the Markdown cache was cleared: bodies must be read again
+        return site, taken, frozenset(reread), slugs
+
+    def keep(self, taken: Snapshot, state: PagesState, fingerprint: str, full: bool) -> None:
+        """Record this build for the next one: in memory and, now or at `flush()`, on disk."""
+        writes = [lambda: self.save_state(state), lambda: self.save_fingerprint(fingerprint)]
+        if full:
+            writes.insert(0, lambda: snapshot.save(self.snapshot_path(), taken))
+        if self.memory is None:
+            for write in writes:
+                write()
+            return
+        self.memory.snapshot, self.memory.state = taken, state
+        for stale in (self.state_path(), self.fingerprint_path()):
+            stale.unlink(missing_ok=True)
+        self.memory.pending[:] = writes
 
     # Markdown on the other cores during a cold build --------------------------------------
     def start_markdown(self, cache: MarkdownCache) -> AsyncResult | None:
@@ -241,36 +326,50 @@ class Builder:
         key = hashlib.sha1(str(self.options.out.resolve()).encode()).hexdigest()[:16]
         return self.options.cache_dir / f"pages-{key}.pickle"
 
-    def previous_state(self) -> dict[str, PageState]:
+    def previous_state(self) -> PagesState | None:
+        if not self.options.out.is_dir():
+            return None
+        if self.memory and self.memory.state:
+            return self.memory.state
         path = self.state_path()
-        if not path or not path.is_file() or not self.options.out.is_dir():
-            return {}
+        if not path or not path.is_file():
+            return None
+        enabled = gc.isenabled()
+        gc.disable()  # everything loaded stays alive: collecting during the load is wasted
         try:
             with path.open("rb") as f:
-                version, pages = pickle.load(f)
+                version, state = pickle.load(f)
         except Exception:  # a damaged cache is rebuilt, never trusted
-            return {}
-        return pages if version == STATE_VERSION else {}
+            return None
+        finally:
+            if enabled:
+                gc.enable()
+        return state if version == STATE_VERSION else None
 
-    def save_state(self, pages: dict[str, PageState]) -> None:
+    def save_state(self, state: PagesState) -> None:
         path = self.state_path()
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             with tmp.open("wb") as f:
-                pickle.dump((STATE_VERSION, pages), f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((STATE_VERSION, state), f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
 
     # Rendering and writing --------------------------------------------------------------
-    def render_and_write(self, site: Site, renderer: Renderer, catalogs: CatalogSet) -> None:
+    def render_and_write(self, site: Site, renderer: Renderer, catalogs: CatalogSet, previous: PagesState | None,
+                         taken: Snapshot | None, reread: frozenset[str], slugs: set[str] | None) -> PagesState | None:
+        """Render what changed and move it in; the new page records (None for `check`).
+
+        When the site came from the snapshot the previous build's pages were made from,
+        patched only in bodies, and nothing every page depends on changed, the pages to
+        render are known without looking at the others: those of the re-read stories.
+        """
         options = self.options
         clock = time.perf_counter()
         base = hashlib.sha1(repr((code_digest(), templates_digest(options.templates), site.config.digest,
-                                  markup.MARKUP_VERSION)).encode()).hexdigest()
+                                  markup.MARKUP_VERSION, sorted(catalogs.digests.items()))).encode()).hexdigest()
         statics = static_files(options.templates)
-        routes = renderer.routes()
-        previous = self.previous_state() if options.write else {}
-        full = not previous
+        out = options.out
         entity_digest = {i: e.digest for i, e in site.entities.items()}
 
         def signature(route: Route, looked_up: frozenset[str]) -> str:
@@ -278,16 +377,24 @@ class Builder:
             looked = [(i, entity_digest.get(i, "-")) for i in sorted(looked_up)]
             return hashlib.sha1(repr((base, lang_digest, route.deps, looked)).encode()).hexdigest()
 
+        old = previous.pages if previous else {}
         pages: dict[str, PageState] = {}
-        todo: list[Route] = []
-        out = options.out
-        for route in routes:
-            old = previous.get(route.url)
-            if old and old.signature == signature(route, old.looked_up) and (out / file_of(route.url)).is_file():
-                pages[route.url] = old
-            else:
-                todo.append(route)
-        self.report.pages = len(routes) + len(statics)
+        shortcut = (slugs is not None and previous is not None and previous.base == base and taken is not None
+                    and previous.generation == taken.generation and count_files(out) == len(old))
+        if shortcut:
+            pages = {url: state for url, state in old.items() if not url.startswith("static/")}
+            todo = [renderer.story_route(lang, slug) for slug in sorted(slugs) for lang in site.config.languages
+                    if slug in site.stories[lang]]
+            reread = reread | previous.reread
+        else:
+            todo = []
+            for route in renderer.routes():
+                was = old.get(route.url)
+                if was and was.signature == signature(route, was.looked_up) and (out / file_of(route.url)).is_file():
+                    pages[route.url] = was
+                else:
+                    todo.append(route)
+        self.report.pages = len(pages) + len(todo) - len({r.url for r in todo} & pages.keys()) + len(statics)
         self.report.rendered = len(todo)
         staging = out.parent / f".{out.name}.staging-{os.getpid()}"
         if options.write:
@@ -296,7 +403,7 @@ class Builder:
             staging.mkdir(parents=True)
         try:
             clock = self.report.phase("plan", clock)
-            results = self.render_all(renderer, todo, staging if options.write else None, previous)
+            results = self.render_all(renderer, todo, staging if options.write else None, old)
             clock = self.report.phase("render", clock)
             for route, (digest_, looked_up, written) in zip(todo, results):
                 pages[route.url] = PageState(signature(route, looked_up), digest_, looked_up)
@@ -305,24 +412,24 @@ class Builder:
             for url, path in statics.items():
                 data = path.read_bytes()
                 digest_ = hashlib.sha1(data).hexdigest()
-                old = previous.get(url)
+                was = old.get(url)
                 pages[url] = PageState(digest_, digest_, frozenset())
-                if not (old and old.hash == digest_ and (out / url).is_file()):
+                if not (was and was.hash == digest_ and (out / url).is_file()):
                     self.report.written.append(url)
                     if options.write:
                         target = staging / url
                         target.parent.mkdir(parents=True, exist_ok=True)
                         target.write_bytes(data)
             if not options.write:
-                return
-            stale = sorted(set(previous) - set(pages))
+                return None
+            stale = sorted(set(old) - set(pages))
             self.report.removed = [file_of(url) for url in stale]
-            if full:
+            if not previous:
                 self.swap_in(staging)
             else:
                 self.move_in(staging, self.report.written, self.report.removed)
-            self.save_state(pages)
             self.report.phase("write", clock)
+            return PagesState(base, taken.generation if taken else "", frozenset(reread), pages)
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
@@ -423,9 +530,10 @@ def _worker(renderer, routes, out, staging, previous, send, progress, scale) -> 
         send.close()
 
 
-def build(options: BuildOptions, progress: Callable[[int, int], None] | None = None) -> BuildReport:
+def build(options: BuildOptions, progress: Callable[[int, int], None] | None = None,
+          memory: BuildMemory | None = None) -> BuildReport:
     """Build the site; raises ContentError with every problem, leaving the output untouched."""
-    return Builder(options, progress).run()
+    return Builder(options, progress, memory).run()
 
 
 def terminal_progress(start: float) -> Callable[[int, int], None]:

@@ -165,6 +165,7 @@ class StoryVersion:
     links: tuple[str, ...] = ()  # ids linked with [[id]] in the body
     head_digest: str = ""  # of what lists, feeds and the timeline show
     digest: str = ""  # of everything, body included
+    body_key: str = ""  # the rendered body's key in markup.MarkdownCache
 
     @property
     def entities(self) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from site_builder.config import LANGUAGES
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet
 from site_builder.context import PageContext, StoryCard
-from site_builder.markup import MarkdownCache, body_key, link_entities
+from site_builder.markup import MarkdownCache, link_entities
 from site_builder.model import Entity, PartialDate, Site, StoryVersion, Text
 
 ENTITY_ORDER = ("person", "org", "place")
@@ -143,8 +143,7 @@ class Renderer:
             ]
             for tag in sorted({t for v in versions.values() for t in v.tags}):
                 routes.append(Route(urls.tag(lang, tag), "tag", lang, tag, deps=(heads,)))
-            for slug, version in versions.items():
-                routes.append(Route(urls.story(lang, slug), "story", lang, slug, deps=self.story_deps(lang, version)))
+            routes += [self.story_route(lang, slug) for slug in versions]
             for type_ in ENTITY_ORDER:
                 ids = [e.id for e in site.entities_of(type_)]
                 routes.append(Route(urls.entity_index(lang, type_), "entity_index", lang, type_, deps=(heads, digest(ids))))
@@ -153,6 +152,10 @@ class Renderer:
                 routes.append(Route(urls.entity(lang, entity), "entity", lang, entity.id, deps=deps))
                 routes.append(Route(urls.entity_feed(lang, entity), "entity_feed", lang, entity.id, deps=deps))
         return routes
+
+    def story_route(self, lang: str, slug: str) -> Route:
+        version = self.site.stories[lang][slug]
+        return Route(urls.story(lang, slug), "story", lang, slug, deps=self.story_deps(lang, version))
 
     def story_deps(self, lang: str, version: StoryVersion) -> tuple[str, ...]:
         others = tuple(self.site.stories[other][version.slug].head_digest for other in self.config.languages)
@@ -217,7 +220,7 @@ class Renderer:
             (site.entities[p], [r for r in site.entities[p].roles if r.held_on(version.date)])
             for p in version.people
         ]
-        body = link_entities(self.bodies.get(body_key(version.body)), page.resolve_link)
+        body = link_entities(self.bodies.get(version.body_key), page.resolve_link)
         other = {l: site.stories[l][route.key] for l in self.config.languages}
         return "story.html", {"story": version, "body": Markup(body), "people": people, "older": older,
                               "newer": newer, "versions": other}

@@ -3,9 +3,11 @@
 Input: the content and templates directories. Output: the site in `out`, served over HTTP until
 Ctrl-C, and a terminal line per rebuild: what changed, what was written, how long it took.
 
-- `DevServer.watch` is our own watcher: it polls the sources, waits for changes to settle,
-  rebuilds and tells the browsers to reload. livereload's own drops changes that arrive within
-  3 s of a reload (`poll_tasks` in livereload/handlers.py), so a quick second save would be lost.
+- `DevServer.watch` is our own watcher loop: the operating system reports saves (inotify,
+  through watchfiles, so 20,000 sources cost nothing between saves); once a burst has settled
+  it rebuilds, keeping the model and page records in memory (build.BuildMemory), and tells the
+  browsers to reload. livereload's own watcher polls and drops changes that arrive within 3 s
+  of a reload (`poll_tasks` in livereload/handlers.py), so a quick second save would be lost.
 - `DevServer` is what the rebuild thread and the web handlers share: the last build's problems
   (shown over every page while the last good site stays served), whether a build is running
   (requests wait rather than see a half-moved site), the connected browsers.
@@ -35,19 +37,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import tornado
+import watchfiles
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
 from tornado import httputil, web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.websocket import WebSocketClosedError
 
-from site_builder.build import BuildOptions, build, shown_path
+from site_builder.build import BuildMemory, BuildOptions, build, shown_path
 from site_builder.errors import ContentError
 
 EXIT_OK, EXIT_USAGE = 0, 2
 SAFE_TORNADO = (6, 5, 9)  # older StaticFileHandlers follow symlinks out of the served root
-POLL = 0.05  # seconds between two looks at the sources
-SETTLE = 0.15  # seconds without a further change before rebuilding
+SETTLE_MS = 30  # without a further change for this long, a burst of saves is over
+LONGEST_BURST_MS = 1000  # rebuild after this long even while changes keep coming
+WAKE_MS = 100  # the watcher looks up this often without changes (to learn it should stop)
 BUILD_WAIT = 30.0  # longest a request waits for a running build
 IGNORED = re.compile(r"^\.|~$|^#.*#$|\.(swp|swx|tmp)$|^4913$")  # hidden files, editors' backups and probes
 IN_PLACE = re.compile(r"\.(css|png|jpe?g|gif)$", re.IGNORECASE)  # livereload.js refreshes these without a reload
@@ -116,22 +120,27 @@ def is_loopback(host: str) -> bool:
 
 
 # Watching ----------------------------------------------------------------------------------
-Stamp = tuple[int, int, int]
-
-
-def snapshot(roots: Iterable[Path], skip: Path) -> dict[str, Stamp]:
-    """Path → (mtime, size, inode: editors that save by renaming) of each file below `roots`."""
-    found: dict[str, Stamp] = {}
+def watched_roots(roots: Iterable[Path]) -> list[Path]:
+    """The directories to ask the OS about: each root, or its nearest existing ancestor
+    while it does not exist yet (so that creating it is seen)."""
+    found = []
     for root in roots:
-        for directory, dirs, files in os.walk(root):  # what vanishes meanwhile, the next look sees
-            dirs[:] = [d for d in dirs if not IGNORED.search(d) and Path(directory, d).resolve() != skip]
-            for path in (os.path.join(directory, name) for name in files if not IGNORED.search(name)):
-                try:
-                    stat = os.stat(path)
-                except OSError:
-                    continue
-                found[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    return found
+        root = root.resolve()
+        while not root.is_dir() and root != root.parent:
+            root = root.parent
+        found.append(root)
+    return sorted(set(found))
+
+
+def is_source(path: str, roots: Iterable[Path], skip: Path) -> bool:
+    """Inside a root, outside the output, and neither hidden nor an editor's temporary file."""
+    where = Path(path)
+    if where == skip or skip in where.parents:
+        return False
+    for root in roots:
+        if root == where or root in where.parents:
+            return not any(IGNORED.search(part) for part in where.relative_to(root).parts)
+    return False
 
 
 class DevServer:
@@ -152,7 +161,9 @@ class DevServer:
         self.browsers: set[LiveSocket] = set()  # these three are touched only on the event loop:
         self.reloads = 0  # full reloads sent so far
         self.served: dict[str, int] = {}  # page path → `reloads` when it was last served
-        self.sources: dict[str, Stamp] = {}
+        self.memory = BuildMemory()
+        self.watcher = threading.Thread(target=self.watch, name="serve-watch", daemon=True)
+        self.watching = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
 
@@ -168,31 +179,28 @@ class DevServer:
 
     # The rebuild thread ------------------------------------------------------------------
     def start(self) -> None:
-        """Take stock of the sources, then build once; problems are shown, not fatal."""
-        self.sources = snapshot([self.options.content, self.options.templates], self.root)
+        """Start watching, then build once; problems are shown, not fatal."""
+        self.watcher.start()
+        self.watching.wait(BUILD_WAIT)  # the OS reports saves from here on: none is missed
         self.rebuild("first build")
 
     def watch(self) -> None:
-        """Poll the sources until stopped; rebuild once a burst of changes has settled."""
-        pending: set[str] = set()
-        changed_at = 0.0
-        while not self.stopped.wait(POLL):
-            current = snapshot([self.options.content, self.options.templates], self.root)
-            if current != self.sources:
-                last = self.sources
-                pending.update(p for p in last.keys() | current.keys() if last.get(p) != current.get(p))
-                self.sources, changed_at = current, time.monotonic()
-            elif pending and time.monotonic() - changed_at >= SETTLE:
-                shown = [shown_path(Path(p)) for p in sorted(pending)]
+        """Wait for saves until stopped; rebuild once a burst of them has settled."""
+        roots = [p.resolve() for p in (self.options.content, self.options.templates)]
+        for changes in watchfiles.watch(*watched_roots(roots), watch_filter=lambda _, path: is_source(path, roots, self.root),
+                                        debounce=LONGEST_BURST_MS, step=SETTLE_MS, stop_event=self.stopped,
+                                        rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
+            self.watching.set()  # the first pass, changes or not, means the watch is in place
+            if changes:
+                shown = sorted({shown_path(Path(path)) for _, path in changes})
                 self.rebuild(", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "") + " changed")
-                pending.clear()
 
     def rebuild(self, what: str) -> None:
         """Build, keep the outcome, and tell the browsers what to reload."""
         before, start, report = self.problems, time.perf_counter(), None
         self.idle.clear()
         try:
-            report = build(self.options)
+            report = build(self.options, memory=self.memory)
             self.problems = ()
         except ContentError as bad:
             self.problems = tuple(map(str, bad.problems))
@@ -218,6 +226,7 @@ class DevServer:
                 self.reload(["*"])
             else:  # nothing, or CSS and images, which livereload.js refreshes in place
                 self.reload(["/" + p for p in report.written])
+        self.memory.flush()  # after the browsers were told: records on disk for the next `build`
         with self.built:
             self.builds += 1
             self.built.notify_all()
@@ -260,8 +269,6 @@ class DevServer:
             return
         http = HTTPServer(livereload_app(self))
         http.add_sockets(self.sockets)
-        watcher = threading.Thread(target=self.watch, name="serve-watch", daemon=True)
-        watcher.start()
         try:
             await self._stop.wait()
         finally:
@@ -270,7 +277,8 @@ class DevServer:
             for browser in list(self.browsers):
                 browser.close()
             await asyncio.wait([asyncio.ensure_future(http.close_all_connections())], timeout=2)
-            watcher.join(BUILD_WAIT)
+            if self.watcher.is_alive():
+                self.watcher.join(BUILD_WAIT)
 
     def stop(self) -> None:
         """From any thread: stop serving and watching."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import pytest
 
 from conftest import STORY_EN
 from pages import tree
-from site_builder.build import BuildOptions, build
+from site_builder import build as build_module
+from site_builder.build import BuildMemory, BuildOptions, build
+from site_builder.errors import ContentError
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -42,6 +45,13 @@ EDITS = {
     "renamed story": lambda r: (r / "content/stories/new-door.en.md").rename(r / "content/stories/door.en.md"),
     "new entity": lambda r: (r / "content/places/busan.yaml").write_text("name: {en: Busan, zh: 釜山}\nkind: city\nparent: china\n", "utf-8"),
     "new tag": lambda r: edit(r / "content/stories/new-door.en.md", "events:", "tags: [trade]\nevents:"),
+    # Body edits that the snapshot shortcut (snapshot.py) must hand over to a full load, or
+    # that reach more than one page:
+    "fallback body": lambda r: edit(r / "content/stories/new-door.en.md", "untranslated story", "story"),
+    "body link added": lambda r: edit(r / "content/stories/new-door.en.md", "An untranslated", "A [[gbsa]] untranslated"),
+    "body link removed": lambda r: edit(r / "content/stories/gbsa-centre.zh.md", "[[kang-sungcheon]]领导的", ""),
+    "translation body emptied": lambda r: edit(r / "content/stories/gbsa-centre.zh.md",
+                                               "[[kang-sungcheon]]领导的[[gbsa]]在[[chongqing]]设立中心。\n", ""),
 }
 
 
@@ -86,3 +96,92 @@ def test_deleted_output_directory_triggers_a_full_build(make_site):
     shutil.rmtree(root / "public")
     build(options)
     assert tree(root / "public") == before
+
+
+def options_for(root: Path, out: str = "public") -> BuildOptions:
+    return BuildOptions(root / "content", root / "templates", root / out, cache_dir=root / ".cache")
+
+
+def clean_tree(root: Path, tmp_path: Path) -> dict:
+    out = tmp_path / f"clean-{len(list(tmp_path.iterdir()))}"
+    build(BuildOptions(root / "content", root / "templates", out / "public", cache_dir=out / "cache"))
+    return tree(out / "public")
+
+
+def test_body_edit_skips_loading_the_content(make_site, monkeypatch):
+    root = make_site()
+    build(options_for(root))
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the content was loaded again")
+
+    monkeypatch.setattr(build_module, "load_content", no_loading)
+    EDITS["body"](root)
+    report = build(options_for(root))
+    assert report.written == ["en/stories/gbsa-centre/index.html"]
+    EDITS["template"](root)  # no content changed: the model comes from the snapshot too
+    assert build(options_for(root)).written
+
+
+def test_body_edit_then_revert_equals_clean_build(make_site, tmp_path):
+    root = make_site()
+    story = root / "content/stories/new-door.en.md"
+    original, stamp = story.read_bytes(), story.stat()
+    build(options_for(root))
+    EDITS["fallback body"](root)
+    build(options_for(root))
+    EDITS["zh body"](root)  # another story
+    build(options_for(root))
+    story.write_bytes(original)  # back to the snapshot's bytes and, as `cp -p` would, its stamp
+    os.utime(story, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    build(options_for(root))
+    assert tree(root / "public") == clean_tree(root, tmp_path)
+
+
+def test_snapshot_from_another_output_is_not_trusted(make_site, tmp_path):
+    root = make_site()
+    build(options_for(root, "a"))
+    EDITS["entity name"](root)
+    build(options_for(root, "b"))  # the snapshot now reflects the edit; a's pages do not
+    EDITS["body"](root)
+    build(options_for(root, "a"))
+    assert tree(root / "a") == clean_tree(root, tmp_path)
+
+
+def test_cleared_markdown_cache_loads_the_content_again(make_site, tmp_path):
+    root = make_site()
+    build(options_for(root))
+    (root / ".cache/markdown.sqlite").unlink()
+    EDITS["template"](root)
+    report = build(options_for(root))
+    assert report.markdown_rendered == 3
+    assert tree(root / "public") == clean_tree(root, tmp_path)
+
+
+def test_body_edit_with_unknown_link_is_reported(make_site):
+    root = make_site()
+    build(options_for(root))
+    before = tree(root / "public")
+    edit(root / "content/stories/new-door.en.md", "An untranslated", "An [[nowhere]] untranslated")
+    with pytest.raises(ContentError) as raised:
+        build(options_for(root))
+    assert [(p.path.endswith("new-door.en.md"), p.line) for p in raised.value.problems] == [(True, 16)]
+    assert tree(root / "public") == before
+
+
+def test_serve_memory_keeps_builds_equal_to_clean_builds(make_site, tmp_path):
+    """`serve` hands the same BuildMemory to every build; its records reach disk at flush."""
+    root = make_site()
+    memory = BuildMemory()
+    options = options_for(root)
+    build(options, memory=memory)
+    for kind in ("body", "title", "zh body", "body link added", "fallback body", "entity name", "template"):
+        EDITS[kind](root)
+        build(options, memory=memory)
+        assert not list((root / ".cache").glob("pages-*.pickle")), "stale records left on disk"
+        assert tree(root / "public") == clean_tree(root, tmp_path), kind
+        memory.flush()
+        assert list((root / ".cache").glob("pages-*.pickle"))
+    story = root / "content/stories/gbsa-centre.en.md"
+    story.write_text(story.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert build(options).written == ["en/stories/gbsa-centre/index.html"]  # a new process
