@@ -13,6 +13,7 @@ import html
 import os
 import re
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -105,10 +106,17 @@ class MarkdownCache:
         self.memory: dict[str, str] = {}
         self._db: sqlite3.Connection | None = None
         self._pid = 0
+        # Names this store: bodies are never removed from it, so a model whose bodies were all
+        # in the store with this identity needs no look at its 20,000 keys (build.py's snapshot).
+        self.identity = uuid.uuid4().hex
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db.execute("PRAGMA journal_mode=WAL")  # worker processes write while others read
-            self.db.execute("CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+            with self.db:
+                self.db.execute("CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
+                self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('identity', ?)", (self.identity,))
+            self.identity = self.db.execute("SELECT value FROM meta WHERE name = 'identity'").fetchone()[0]
 
     @property
     def db(self) -> sqlite3.Connection | None:

@@ -29,7 +29,7 @@ from site_builder.load import STORY_NAME_RE, StoryFile, read_text, split_front_m
 from site_builder.model import Site
 from site_builder.wikilinks import scan_links
 
-VERSION = 1
+VERSION = 2
 Stamp = tuple[int, int]  # (modification time in ns, size)
 
 
@@ -49,6 +49,7 @@ class Snapshot:
     files: dict[str, Stamp]  # path relative to the content root → stamp
     stories: dict[str, BodyFacts]  # same paths, story files only
     site: Site
+    bodies: str  # identity of the Markdown cache that holds every body of `site`
 
 
 def content_files(root: Path) -> dict[str, Stamp]:
@@ -69,13 +70,14 @@ def content_files(root: Path) -> dict[str, Stamp]:
     return found
 
 
-def take(key: str, files: dict[str, Stamp], stories: list[StoryFile], shown_root: str, site: Site) -> Snapshot:
+def take(key: str, files: dict[str, Stamp], stories: list[StoryFile], shown_root: str, site: Site,
+         bodies: str) -> Snapshot:
     prefix = len(shown_root) + 1
     facts = {
         f.path[prefix:]: BodyFacts(f.front_digest, tuple(r.id for r in f.links), bool(f.body.strip()))
         for f in stories
     }
-    return Snapshot(key, uuid.uuid4().hex, files, facts, site)
+    return Snapshot(key, uuid.uuid4().hex, files, facts, site, bodies)
 
 
 def patched(snapshot: Snapshot, files: dict[str, Stamp], also: Iterable[str], root: Path,
