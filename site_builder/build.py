@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import heapq
 import os
 import pickle
 import shutil
@@ -183,6 +184,28 @@ def static_files(templates: Path) -> dict[str, Path]:
                 continue
             found["static/" + path.relative_to(root).as_posix()] = path
     return found
+
+
+@dataclass(frozen=True)
+class Staging:
+    """Where pages wait until every page rendered: a tree that replaces the output whole
+    (a full build), or one flat directory whose files are renamed into the output one by one
+    (no directory to make per page: most pages are <dir>/index.html)."""
+
+    root: Path
+    flat: bool
+
+    def path(self, name: str) -> str:
+        if self.flat:
+            return f"{self.root}/{name.replace('%', '%25').replace('/', '%2F')}"
+        return f"{self.root}/{name}"
+
+    def write(self, name: str, data: bytes) -> None:
+        path = self.path(name)
+        if not self.flat:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
 
 
 class Builder:
@@ -414,11 +437,11 @@ class Builder:
                     todo.append(route)
         self.report.pages = len(pages) + len(todo) - len({r.url for r in todo} & pages.keys()) + len(statics)
         self.report.rendered = len(todo)
-        staging = out.parent / f".{out.name}.staging-{os.getpid()}"
+        staging = Staging(out.parent / f".{out.name}.staging-{os.getpid()}", flat=previous is not None)
         if options.write:
-            if staging.exists():
-                shutil.rmtree(staging)
-            staging.mkdir(parents=True)
+            if staging.root.exists():
+                shutil.rmtree(staging.root)
+            staging.root.mkdir(parents=True)
         try:
             clock = self.report.phase("plan", clock)
             results = self.render_all(renderer, todo, staging if options.write else None, old)
@@ -435,9 +458,7 @@ class Builder:
                 if not (was and was.hash == digest_ and (out / url).is_file()):
                     self.report.written.append(url)
                     if options.write:
-                        target = staging / url
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        target.write_bytes(data)
+                        staging.write(url, data)
             if not options.write:
                 return None
             stale = sorted(set(old) - set(pages))
@@ -449,17 +470,18 @@ class Builder:
             self.report.phase("write", clock)
             return PagesState(base, taken.generation if taken else "", frozenset(reread), pages)
         finally:
-            if staging.exists():
-                shutil.rmtree(staging)
+            if staging.root.exists():
+                shutil.rmtree(staging.root)
 
-    def render_all(self, renderer: Renderer, routes: list[Route], staging: Path | None,
+    def render_all(self, renderer: Renderer, routes: list[Route], staging: Staging | None,
                    previous: dict[str, PageState]) -> list[tuple[str, frozenset[str], bool]]:
         """(hash, entity ids looked up, written) per route, across processes when many."""
         jobs = self.options.jobs or os.cpu_count() or 1
         if len(routes) < PARALLEL_THRESHOLD or jobs < 2:
             return render_slice(renderer, routes, self.options.out, staging, previous, self.progress)
         context = get_context("fork")
-        slices = [routes[i::jobs] for i in range(jobs)]
+        shares = share_out(routes, renderer.cost, jobs)
+        slices = [[routes[i] for i in share] for share in shares]
         gc.freeze()  # the model is shared copy-on-write: keep the collector from touching it
         pipes, workers = [], []
         for i, chunk in enumerate(slices):
@@ -485,38 +507,52 @@ class Builder:
             if status == "crash":
                 raise RuntimeError(value)
         merged: list = [None] * len(routes)
-        for i, (_, value) in enumerate(outcomes):
-            merged[i::jobs] = value
+        for share, (_, value) in zip(shares, outcomes):
+            for i, result in zip(share, value):
+                merged[i] = result
         return merged
 
-    def swap_in(self, staging: Path) -> None:
+    def swap_in(self, staging: Staging) -> None:
         out = self.options.out
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         if out.exists():
             os.rename(out, old)
-        os.rename(staging, out)
+        os.rename(staging.root, out)
         if old.exists():
             shutil.rmtree(old)
 
-    def move_in(self, staging: Path, written: list[str], removed: list[str]) -> None:
-        out, made = self.options.out, set()
+    def move_in(self, staging: Staging, written: list[str], removed: list[str]) -> None:
+        out = str(self.options.out)
         for name in written:
-            target = out / name
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            os.replace(staging / name, target)
+            source, target = staging.path(name), f"{out}/{name}"
+            try:
+                os.replace(source, target)
+            except FileNotFoundError:  # a new page's directory (most exist: try first)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.replace(source, target)
         for name in removed:
-            target = out / name
+            target = self.options.out / name
             if target.is_file():
                 target.unlink()
             parent = target.parent
-            while parent != out and parent.is_dir() and not any(parent.iterdir()):
+            while parent != self.options.out and parent.is_dir() and not any(parent.iterdir()):
                 parent.rmdir()
                 parent = parent.parent
 
 
-def render_slice(renderer: Renderer, routes: list[Route], out: Path, staging: Path | None,
+def share_out(routes: list[Route], cost: Callable[[Route], float], jobs: int) -> list[list[int]]:
+    """Route indexes per process, costliest first to the least loaded, so that no process is
+    left alone with the timeline while the others are done (a 10k-story timeline takes 2 s)."""
+    loads = [(0.0, i) for i in range(jobs)]
+    shares: list[list[int]] = [[] for _ in range(jobs)]
+    for index in sorted(range(len(routes)), key=lambda i: -cost(routes[i])):
+        load, job = heapq.heappop(loads)
+        shares[job].append(index)
+        heapq.heappush(loads, (load + cost(routes[index]), job))
+    return [sorted(share) for share in shares]
+
+
+def render_slice(renderer: Renderer, routes: list[Route], out: Path, staging: Staging | None,
                  previous: dict[str, PageState], progress: Callable[[int, int], None] | None = None,
                  scale: int = 1) -> list:
     """Render routes; write to `staging` those whose bytes differ from what `out` holds."""
@@ -527,9 +563,7 @@ def render_slice(renderer: Renderer, routes: list[Route], out: Path, staging: Pa
         old = previous.get(route.url)
         changed = not (old and old.hash == digest_ and (out / file_of(route.url)).is_file())
         if changed and staging is not None:
-            target = staging / file_of(route.url)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            staging.write(file_of(route.url), data)
         results.append((digest_, looked_up, changed))
         if progress and n % 500 == 0:
             progress(n * scale, len(routes) * scale)
