@@ -427,6 +427,8 @@ class Builder:
             todo = [renderer.story_route(lang, slug) for slug in sorted(slugs) for lang in site.config.languages
                     if slug in site.stories[lang]]
             reread = reread | previous.reread
+        elif previous is None or previous.base != base:
+            todo = renderer.routes()  # every page depends on what changed: no need to look
         else:
             todo = []
             for route in renderer.routes():
@@ -444,10 +446,10 @@ class Builder:
             staging.root.mkdir(parents=True)
         try:
             clock = self.report.phase("plan", clock)
-            results = self.render_all(renderer, todo, staging if options.write else None, old)
+            results = self.render_all(renderer, todo, signature, staging if options.write else None, old)
             clock = self.report.phase("render", clock)
-            for route, (digest_, looked_up, written) in zip(todo, results):
-                pages[route.url] = PageState(signature(route, looked_up), digest_, looked_up)
+            for route, (state, written) in zip(todo, results):
+                pages[route.url] = state
                 if written:
                     self.report.written.append(file_of(route.url))
             for url, path in statics.items():
@@ -473,12 +475,12 @@ class Builder:
             if staging.root.exists():
                 shutil.rmtree(staging.root)
 
-    def render_all(self, renderer: Renderer, routes: list[Route], staging: Staging | None,
-                   previous: dict[str, PageState]) -> list[tuple[str, frozenset[str], bool]]:
-        """(hash, entity ids looked up, written) per route, across processes when many."""
+    def render_all(self, renderer: Renderer, routes: list[Route], signature: Callable[[Route, frozenset[str]], str],
+                   staging: Staging | None, previous: dict[str, PageState]) -> list[tuple[PageState, bool]]:
+        """(record, written) per route, across processes when many."""
         jobs = self.options.jobs or os.cpu_count() or 1
         if len(routes) < PARALLEL_THRESHOLD or jobs < 2:
-            return render_slice(renderer, routes, self.options.out, staging, previous, self.progress)
+            return render_slice(renderer, routes, signature, self.options.out, staging, previous, self.progress)
         context = get_context("fork")
         shares = share_out(routes, renderer.cost, jobs)
         slices = [[routes[i] for i in share] for share in shares]
@@ -487,7 +489,8 @@ class Builder:
         for i, chunk in enumerate(slices):
             receive, send = context.Pipe(duplex=False)
             report = self.progress if i == 0 else None
-            worker = context.Process(target=_worker, args=(renderer, chunk, self.options.out, staging, previous, send, report, jobs))
+            worker = context.Process(target=_worker, args=(renderer, chunk, signature, self.options.out, staging, previous,
+                                                           send, report, jobs))
             worker.start()
             send.close()
             pipes.append(receive)
@@ -552,9 +555,9 @@ def share_out(routes: list[Route], cost: Callable[[Route], float], jobs: int) ->
     return [sorted(share) for share in shares]
 
 
-def render_slice(renderer: Renderer, routes: list[Route], out: Path, staging: Staging | None,
-                 previous: dict[str, PageState], progress: Callable[[int, int], None] | None = None,
-                 scale: int = 1) -> list:
+def render_slice(renderer: Renderer, routes: list[Route], signature: Callable[[Route, frozenset[str]], str],
+                 out: Path, staging: Staging | None, previous: dict[str, PageState],
+                 progress: Callable[[int, int], None] | None = None, scale: int = 1) -> list[tuple[PageState, bool]]:
     """Render routes; write to `staging` those whose bytes differ from what `out` holds."""
     results = []
     for n, route in enumerate(routes, 1):
@@ -564,15 +567,15 @@ def render_slice(renderer: Renderer, routes: list[Route], out: Path, staging: St
         changed = not (old and old.hash == digest_ and (out / file_of(route.url)).is_file())
         if changed and staging is not None:
             staging.write(file_of(route.url), data)
-        results.append((digest_, looked_up, changed))
+        results.append((PageState(signature(route, looked_up), digest_, looked_up), changed))
         if progress and n % 500 == 0:
             progress(n * scale, len(routes) * scale)
     return results
 
 
-def _worker(renderer, routes, out, staging, previous, send, progress, scale) -> None:
+def _worker(renderer, routes, signature, out, staging, previous, send, progress, scale) -> None:
     try:
-        send.send(("ok", render_slice(renderer, routes, out, staging, previous, progress, scale)))
+        send.send(("ok", render_slice(renderer, routes, signature, out, staging, previous, progress, scale)))
     except ContentError as bad:
         send.send(("problems", bad.problems))
     except BaseException:  # reported by the parent, which owns the terminal
