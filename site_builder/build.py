@@ -485,24 +485,39 @@ class Builder:
         shares = share_out(routes, renderer.cost, jobs)
         slices = [[routes[i] for i in share] for share in shares]
         gc.freeze()  # the model is shared copy-on-write: keep the collector from touching it
-        pipes, workers = [], []
-        for i, chunk in enumerate(slices):
-            receive, send = context.Pipe(duplex=False)
-            report = self.progress if i == 0 else None
-            worker = context.Process(target=_worker, args=(renderer, chunk, signature, self.options.out, staging, previous,
-                                                           send, report, jobs))
-            worker.start()
-            send.close()
-            pipes.append(receive)
-            workers.append(worker)
-        outcomes = []
-        for receive in pipes:
+        thresholds = gc.get_threshold()
+        # Pages leave young reference cycles (Jinja's `with context` imports), found by the
+        # young collections; full ones would only walk the growing memos again and again.
+        gc.set_threshold(thresholds[0], thresholds[1], 1_000_000)
+        pipes, workers, collected = [], [], False
+        try:
+            # This process renders the first share itself: one copy of the model fewer than
+            # a worker per core (each worker's reference counts copy the pages it reads).
+            for chunk in slices[1:]:
+                receive, send = context.Pipe(duplex=False)
+                worker = context.Process(target=_worker, args=(renderer, chunk, signature, self.options.out, staging,
+                                                               previous, send, None, jobs))
+                worker.start()
+                send.close()
+                pipes.append(receive)
+                workers.append(worker)
             try:
-                outcomes.append(receive.recv())
-            except EOFError:
-                outcomes.append(("crash", "a rendering process died"))
-        for worker in workers:
-            worker.join()
+                outcomes = [("ok", render_slice(renderer, slices[0], signature, self.options.out, staging, previous,
+                                                self.progress, jobs))]
+            except ContentError as bad:
+                outcomes = [("problems", bad.problems)]
+            for receive in pipes:
+                try:
+                    outcomes.append(receive.recv())
+                except EOFError:
+                    outcomes.append(("crash", "a rendering process died"))
+            collected = True
+        finally:
+            for worker in workers:
+                if not collected:  # this process failed: the others' work is moot
+                    worker.terminate()
+                worker.join()
+            gc.set_threshold(*thresholds)
         problems = [p for status, value in outcomes if status == "problems" for p in value]
         if problems:
             raise ContentError(problems)

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from site_builder.render import Renderer, Route
 
 
+SCHEMA_TYPES = {"person": "Person", "org": "Organization", "place": "Place"}
+
+
 @dataclass(frozen=True)
 class StoryCard:
     """A story as lists show it, in one language; `path` is its site path."""
@@ -72,6 +75,7 @@ class PageContext:
             "story_url": self.story_url, "date": self.date, "year_label": self.year_label, "number": self.number, "tag_name": self.tag_name,
             "urls": urls, "language": LANGUAGES[self.lang], "languages": LANGUAGES,
             "alternates": self.alternates, "canonical": self.canonical, "switch": self.switch,
+            "story_schema": self.story_schema, "story_item": self.story_item,
         }
 
     # Links
@@ -131,6 +135,41 @@ class PageContext:
                 publisher=self.tr(story.source.publisher), publisher_lang=self.lang_attr(story.source.publisher),
                 fallback=story.fallback, path=urls.story(self.lang, story.slug))
         return found
+
+    def story_item(self, story: StoryVersion, level: int = 3) -> Markup:
+        """One entry of a story list (_story_item.html), rendered once per build for each
+        language, link depth and heading level: each story is listed by every entity it
+        names, and entity pages list hundreds of stories."""
+        key = (self.lang, self.lang_prefix, self.root_prefix, story.slug, level)
+        found = self.renderer.items.get(key)
+        if found is None:
+            found = self.renderer.items[key] = self.renderer.fragment("_story_item.html", self, story=story, level=level)
+        return found
+
+    def story_schema(self, story: StoryVersion) -> dict:
+        """The story as schema.org NewsArticle data (for its JSON-LD): built here, not in the
+        template, because it is a quarter of a story page's rendering time there."""
+        about, mentions = [], []
+        for entity_id in story.mentions:
+            e = self.entity(entity_id)
+            url = self.absolute(urls.entity(self.lang, e))
+            ref = {"@type": SCHEMA_TYPES[e.type], "@id": url, "name": self.tr(e.name), "url": url}
+            (about if entity_id in story.entities else mentions).append(ref)
+        source: dict = {"@type": "CreativeWork", "name": self.tr(story.source.title),
+                        "publisher": {"@type": "Organization", "name": self.tr(story.source.publisher)}}
+        if story.source.url:
+            source["url"] = story.source.url
+        if story.source.author:
+            source["author"] = {"@type": "Person", "name": self.tr(story.source.author)}
+        editors = {"@type": "Organization", "name": self.tr(self.config.title), "url": self.absolute(urls.home(self.lang))}
+        return {
+            "@context": "https://schema.org", "@type": "NewsArticle",
+            "headline": self.tr(story.title), "description": self.tr(story.summary),
+            "datePublished": story.date.isoformat(), "inLanguage": LANGUAGES[story.body_lang].hreflang,
+            "url": self.canonical(), "mainEntityOfPage": self.canonical(),
+            "author": editors, "publisher": editors, "isBasedOn": source,
+            "about": about, "mentions": mentions, "keywords": [self.tag_name(t) for t in story.tags],
+        }
 
     def resolve_link(self, entity_id: str) -> tuple[str, str, str] | None:
         if entity_id not in self.site.entities:

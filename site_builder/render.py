@@ -152,6 +152,7 @@ class Renderer:
         self.numbers: dict[tuple, str] = {}  # (number, lang) → text
         self.links: dict[tuple, Markup] = {}  # see PageContext.entity_link
         self.cards: dict[tuple, StoryCard] = {}  # see PageContext.card
+        self.items: dict[tuple, Markup] = {}  # see PageContext.story_item
         self.mention_counts = {
             lang: {i: len(slugs) for i, slugs in per.items()} for lang, per in site.mentions.items()
         }
@@ -233,6 +234,15 @@ class Renderer:
         except jinja2.TemplateError as bad:
             raise ContentError([template_problem(bad, self.templates, template)]) from None
         return text.encode("utf-8"), frozenset(page.looked_up)
+
+    def fragment(self, template: str, page: PageContext, **context) -> Markup:
+        """A piece of a page from its own template, with the page's helpers."""
+        env = self.envs[page.route.lang]
+        try:
+            text = env.get_template(template).render(page=page, site=self.config, lang=page.lang, **page.helpers(), **context)
+        except jinja2.TemplateError as bad:
+            raise ContentError([template_problem(bad, self.templates, template)]) from None
+        return Markup(text)
 
     def page_chooser(self, page: PageContext, route: Route):
         return "chooser.html", {"page_languages": [(LANGUAGES[l], page.href(urls.home(l))) for l in self.config.languages]}
