@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from site_builder import urls
 from site_builder.config import LANGUAGES
 from site_builder.i18n import format_partial
-from site_builder.model import Entity, PartialDate, StoryVersion, Text
+from site_builder.model import Entity, Event, PartialDate, StoryVersion, Text
 
 if TYPE_CHECKING:
     from site_builder.render import Renderer, Route
@@ -75,7 +75,7 @@ class PageContext:
             "story_url": self.story_url, "date": self.date, "year_label": self.year_label, "number": self.number, "tag_name": self.tag_name,
             "urls": urls, "language": LANGUAGES[self.lang], "languages": LANGUAGES,
             "alternates": self.alternates, "canonical": self.canonical, "switch": self.switch,
-            "story_schema": self.story_schema, "story_item": self.story_item,
+            "story_schema": self.story_schema, "story_item": self.story_item, "event_when": self.event_when,
         }
 
     # Links
@@ -189,6 +189,14 @@ class PageContext:
         if found is None:
             start = PartialDate(value.year, value.month, value.day) if isinstance(value, dt.date) else value
             found = self.renderer.dates[key] = format_partial(start, self.lang, end)
+        return found
+
+    def event_when(self, event: Event) -> Markup:
+        """An event's <time> element: one per entry of every event list and the timeline."""
+        key = (event.date, event.end, self.lang, "when")
+        found = self.renderer.dates.get(key)
+        if found is None:
+            found = self.renderer.dates[key] = Markup('<time datetime="%s">%s</time>') % (event.date.iso(), self.date(event.date, event.end))
         return found
 
     def year_label(self, year: int) -> str:

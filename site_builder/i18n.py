@@ -8,6 +8,7 @@ with the templates.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ def load_translations(templates: Path, lang: str, problems: list[Problem]) -> Tr
 # Dates ---------------------------------------------------------------------------------
 def format_partial(date: PartialDate, lang: str, end: PartialDate | None = None) -> str:
     """'October 2015' / '2015年10月', or a range in the coarser of the two precisions."""
-    locale = LANGUAGES[lang].locale
+    locale = locale_of(lang)
     if end is None or end == date:
         if date.precision == "day":
             return format_day(date.first_day(), locale)
@@ -84,18 +85,25 @@ def _wide(pattern: object) -> str:
     return _ABBREVIATED_MONTH.sub("MMMM", str(pattern))
 
 
-def format_day(day: dt.date, locale: str) -> str:
-    return format_date(day, _wide(Locale.parse(locale).datetime_skeletons["yMMMd"]), locale=locale)
+def format_day(day: dt.date, locale: Locale) -> str:
+    return format_date(day, _day_pattern(locale), locale=locale)
 
 
-def format_day_range(start: dt.date, end: dt.date, locale: str) -> str:
-    halves = Locale.parse(locale).interval_formats["yMMMd"]
+@functools.cache
+def _day_pattern(locale: Locale) -> str:
+    return _wide(locale.datetime_skeletons["yMMMd"])
+
+
+def format_day_range(start: dt.date, end: dt.date, locale: Locale) -> str:
+    halves = locale.interval_formats["yMMMd"]
     field = "y" if start.year != end.year else "M" if start.month != end.month else "d"
     first, second = halves[field]
     return format_date(start, _wide(first), locale=locale) + format_date(end, _wide(second), locale=locale)
 
 
+@functools.cache
 def locale_of(lang: str) -> Locale:
+    """Parsed once: Babel parses a locale name again on every call given a string."""
     return Locale.parse(LANGUAGES[lang].locale)
 
 
