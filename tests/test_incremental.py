@@ -185,3 +185,26 @@ def test_serve_memory_keeps_builds_equal_to_clean_builds(make_site, tmp_path):
     story = root / "content/stories/gbsa-centre.en.md"
     story.write_text(story.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     assert build(options).written == ["en/stories/gbsa-centre/index.html"]  # a new process
+
+
+def test_replaced_pages_are_deleted_by_another_process(make_site, tmp_path, monkeypatch):
+    """From DISCARD_LATER replaced pages on, the old files go to a directory that `rm` deletes
+    after the build returned; the output is complete at once and nothing is left behind."""
+    import time
+
+    monkeypatch.setattr(build_module, "DISCARD_LATER", 1)
+    root = make_site()
+    build(options_for(root))
+    EDITS["base template"](root)
+    report = build(options_for(root))
+    assert len(report.written) > 10
+    assert tree(root / "public") == clean_tree(root, tmp_path)
+    shutil.rmtree(root / ".cache")  # no page records: a full build, swapped in whole
+    build(options_for(root))
+    assert tree(root / "public") == clean_tree(root, tmp_path)
+    for _ in range(200):
+        left = [p.name for p in root.iterdir() if p.name.startswith(".public")]
+        if not left:
+            break
+        time.sleep(0.05)
+    assert left == []
