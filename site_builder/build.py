@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.pool import AsyncResult
@@ -105,10 +105,17 @@ class BuildMemory:
 
     snapshot: Snapshot | None = None
     state: PagesState | None = None
-    pending: list[Callable[[], None]] = field(default_factory=list)
+    pending: dict[str, Callable[[], None]] = field(default_factory=dict)  # what → the latest write of it
+    files: dict[str, Stamp] | None = None  # the content files' stamps at the last good build
+    changed: set[str] | None = None  # paths the watcher reported since: only these are looked at
+
+    def note(self, paths: Iterable[str]) -> None:
+        """Paths the OS reported changed (created, modified or deleted)."""
+        if self.changed is not None:
+            self.changed.update(paths)
 
     def flush(self) -> None:
-        for write in self.pending:
+        for write in self.pending.values():
             write()
         self.pending.clear()
 
@@ -224,8 +231,8 @@ class Builder:
         start = time.perf_counter()
         options = self.options
         cached = options.write and options.cache_dir is not None
-        files = snapshot.content_files(options.content) if cached and options.content.is_dir() else {}
-        fingerprint = input_fingerprint(options, files) if cached else None
+        files = self.content_files() if cached and options.content.is_dir() else {}
+        fingerprint = input_fingerprint(options, files) if cached and not self.memory else None
         if fingerprint and self.unchanged_since_last_build(fingerprint):
             self.report.milliseconds = (time.perf_counter() - start) * 1000
             return self.report
@@ -274,7 +281,7 @@ class Builder:
             if collecting:
                 gc.enable()
         if cached and state is not None:
-            self.keep(taken, state, fingerprint, full=not found)
+            self.keep(taken, state, files, fingerprint, full=not found)
         self.report.milliseconds = (time.perf_counter() - start) * 1000
         return self.report
 
@@ -310,19 +317,39 @@ class Builder:
         site, reread, slugs = found
         return site, taken, frozenset(reread), slugs
 
-    def keep(self, taken: Snapshot, state: PagesState, fingerprint: str, full: bool) -> None:
+    def content_files(self) -> dict[str, Stamp]:
+        """The content files' stamps: all of them looked at, or in `serve` only those the
+        watcher reported changed since the last good build (20,000 stats are 0.15 s)."""
+        memory, root = self.memory, self.options.content
+        if memory is None or memory.files is None or memory.changed is None:
+            return snapshot.content_files(root)
+        files, top = dict(memory.files), root.resolve()
+        for path in map(Path, memory.changed):
+            if top not in path.parents:
+                continue  # a template
+            rel = path.relative_to(top).as_posix()
+            if path.is_dir() or (not path.exists() and any(name.startswith(rel + "/") for name in files)):
+                return snapshot.content_files(root)  # a directory came or went: look at everything
+            files.pop(rel, None)
+            files.update(snapshot.content_files_at(top, [path]))
+        return files
+
+    def keep(self, taken: Snapshot, state: PagesState, files: dict[str, Stamp], fingerprint: str | None,
+             full: bool) -> None:
         """Record this build for the next one: in memory and, now or at `flush()`, on disk."""
-        writes = [lambda: self.save_state(state), lambda: self.save_fingerprint(fingerprint)]
+        writes = {"state": lambda: self.save_state(state),
+                  "fingerprint": lambda: self.save_fingerprint(fingerprint or input_fingerprint(self.options, files))}
         if full:
-            writes.insert(0, lambda: snapshot.save(self.snapshot_path(), taken))
+            writes = {"snapshot": lambda: snapshot.save(self.snapshot_path(), taken), **writes}
         if self.memory is None:
-            for write in writes:
+            for write in writes.values():
                 write()
             return
         self.memory.snapshot, self.memory.state = taken, state
+        self.memory.files, self.memory.changed = files, set()
         for stale in (self.state_path(), self.fingerprint_path()):
             stale.unlink(missing_ok=True)
-        self.memory.pending[:] = writes
+        self.memory.pending.update(writes)  # a snapshot not yet written stays pending
 
     # Markdown on the other cores during a cold build --------------------------------------
     def start_markdown(self, cache: MarkdownCache) -> AsyncResult | None:
@@ -428,7 +455,8 @@ class Builder:
         old = previous.pages if previous else {}
         pages: dict[str, PageState] = {}
         shortcut = (slugs is not None and previous is not None and previous.base == base and taken is not None
-                    and previous.generation == taken.generation and count_files(out) == len(old))
+                    and previous.generation == taken.generation
+                    and (self.memory is not None or count_files(out) == len(old)))  # serve owns its output
         if shortcut:
             pages = {url: state for url, state in old.items() if not url.startswith("static/")}
             todo = [renderer.story_route(lang, slug) for slug in sorted(slugs) for lang in site.config.languages

@@ -52,6 +52,7 @@ SAFE_TORNADO = (6, 5, 9)  # older StaticFileHandlers follow symlinks out of the 
 SETTLE_MS = 30  # without a further change for this long, a burst of saves is over
 LONGEST_BURST_MS = 1000  # rebuild after this long even while changes keep coming
 WAKE_MS = 100  # the watcher looks up this often without changes (to learn it should stop)
+FLUSH_AFTER = 1.0  # seconds without a build before the page records are written to disk
 BUILD_WAIT = 30.0  # longest a request waits for a running build
 IGNORED = re.compile(r"^\.|~$|^#.*#$|\.(swp|swx|tmp)$|^4913$")  # hidden files, editors' backups and probes
 IN_PLACE = re.compile(r"\.(css|png|jpe?g|gif)$", re.IGNORECASE)  # livereload.js refreshes these without a reload
@@ -161,9 +162,10 @@ class DevServer:
         self.browsers: set[LiveSocket] = set()  # these three are touched only on the event loop:
         self.reloads = 0  # full reloads sent so far
         self.served: dict[str, int] = {}  # page path → `reloads` when it was last served
-        self.memory = BuildMemory()
+        self.memory = BuildMemory(changed=set())  # the watcher says which files to look at
         self.watcher = threading.Thread(target=self.watch, name="serve-watch", daemon=True)
         self.watching = threading.Event()
+        self.last_build = 0.0
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
 
@@ -191,9 +193,13 @@ class DevServer:
                                         debounce=LONGEST_BURST_MS, step=SETTLE_MS, stop_event=self.stopped,
                                         rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
             self.watching.set()  # the first pass, changes or not, means the watch is in place
+            if not changes and self.memory.pending and time.monotonic() - self.last_build > FLUSH_AFTER:
+                self.memory.flush()  # idle: records on disk for a later `build` in another process
             if changes:
+                self.memory.note(path for _, path in changes)
                 shown = sorted({shown_path(Path(path)) for _, path in changes})
                 self.rebuild(", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "") + " changed")
+        self.memory.flush()
 
     def rebuild(self, what: str) -> None:
         """Build, keep the outcome, and tell the browsers what to reload."""
@@ -226,7 +232,7 @@ class DevServer:
                 self.reload(["*"])
             else:  # nothing, or CSS and images, which livereload.js refreshes in place
                 self.reload(["/" + p for p in report.written])
-        self.memory.flush()  # after the browsers were told: records on disk for the next `build`
+        self.last_build = time.monotonic()
         with self.built:
             self.builds += 1
             self.built.notify_all()

@@ -70,6 +70,21 @@ def content_files(root: Path) -> dict[str, Stamp]:
     return found
 
 
+def content_files_at(root: Path, paths: Iterable[Path]) -> dict[str, Stamp]:
+    """The stamps of these files under `root` that exist and the loader could read."""
+    found: dict[str, Stamp] = {}
+    for path in paths:
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or path.name.endswith("~"):
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        found[rel.as_posix()] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
 def take(key: str, files: dict[str, Stamp], stories: list[StoryFile], shown_root: str, site: Site,
          bodies: str) -> Snapshot:
     prefix = len(shown_root) + 1

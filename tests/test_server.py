@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -488,3 +489,16 @@ def test_the_first_build_may_fail_and_serving_goes_on(make_site):
         assert status == 404 and b"Not found" in body and b"gbsaa" in body
         edit(server, root, {STORY: STORY_EN})
         assert server.problems == () and get(server, STORY_URL)[0] == 200
+
+
+def test_page_records_reach_disk_once_idle(served):
+    """serve keeps the model and page records in memory; when saves stop, it writes them
+    (the next `build` in a new process then renders only what changed)."""
+    root, server = served
+    edit(server, root, {STORY: STORY_EN.replace("opened a centre", "opened an idle centre")})
+    assert not list((root / ".cache").glob("pages-*.pickle")), "records on disk while newer ones are in memory"
+    for _ in range(int(TIMEOUT / 0.05)):
+        if list((root / ".cache").glob("pages-*.pickle")):
+            break
+        time.sleep(0.05)
+    assert list((root / ".cache").glob("pages-*.pickle")) and list((root / ".cache").glob("site-*.pickle"))
