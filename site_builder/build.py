@@ -346,7 +346,9 @@ class Builder:
                 write()
             return
         self.memory.snapshot, self.memory.state = taken, state
-        self.memory.files, self.memory.changed = files, set()
+        self.memory.files = files
+        if self.memory.changed is not None:  # a watcher reports changes: those seen are done
+            self.memory.changed = set()
         for stale in (self.state_path(), self.fingerprint_path()):
             stale.unlink(missing_ok=True)
         self.memory.pending.update(writes)  # a snapshot not yet written stays pending
