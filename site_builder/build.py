@@ -1,47 +1,48 @@
 """The pipeline: load → assemble → render → write, with caches that make rebuilds cheap.
 
 - Markdown is rendered once per distinct body text (markup.MarkdownCache).
+- The assembled model of the last good build is kept (snapshot.py): reused when no content
+  file changed, patched when only story bodies did; then the pages to render are known
+  without planning the others.
 - Every page has a signature: the digests it is declared to depend on (render.Route.deps),
   the digests of the entities its templates looked up last time, and the digests of the
   templates, catalog, configuration and this code. A page whose signature has not changed
   is not rendered again; a rendered page whose bytes have not changed is not written.
 - Output is written to a staging directory beside `--out`: a full build is swapped in as a
   whole, an incremental one file by file, and only after every page rendered without error,
-  so a failed build leaves the previous output as it was.
+  so a failed build leaves the previous output as it was. Replaced files are deleted after.
+- `serve` passes a BuildMemory: the snapshot, page records and content stamps stay in memory.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
-import heapq
 import os
 import pickle
 import shutil
-import subprocess
 import sys
 import time
-import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
-from site_builder import markup, snapshot
+from site_builder import markup, snapshot, write
 from site_builder.assemble import assemble
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet, load_catalogs
-from site_builder.load import Content, load_content
+from site_builder.load import load_content
 from site_builder.markup import MarkdownCache, render_missing, render_story_files
 from site_builder.model import Site
 from site_builder.snapshot import Snapshot, Stamp
 from site_builder.render import Renderer, Route
+from site_builder.parallel import render_pages
+from site_builder.records import BuildMemory, PagesState, PageState
 from site_builder.urls import file_of
+from site_builder.write import Staging, count_files, discard, move_in, swap_in
 
-PARALLEL_THRESHOLD = 400  # pages; below this, forking costs more than it saves
-DISCARD_LATER = 2000  # replaced pages; from this many, their files are deleted by another process
-DISCARDED = ".discard-"  # in the name of a directory of replaced pages being deleted
 STATE_VERSION = 2
 
 
@@ -79,47 +80,6 @@ class BuildReport:
         return now
 
 
-@dataclass
-class PageState:
-    signature: str
-    hash: str
-    looked_up: frozenset[str]
-
-
-@dataclass
-class PagesState:
-    """What the last good build into an output directory rendered, and from what."""
-
-    base: str  # digest of templates, catalogs, configuration, code: all pages depend on it
-    generation: str  # the snapshot the site came from (see snapshot.py)
-    reread: frozenset[str]  # story files whose bodies were swapped into that snapshot since
-    pages: dict[str, PageState]
-
-
-@dataclass
-class BuildMemory:
-    """What `serve` keeps between builds so that a body edit re-reads one file: the last
-    snapshot and page records, held in memory; writing them to disk waits for `flush()`,
-    after the browsers were told to reload (the records on disk are removed meanwhile,
-    so that a build in another process never trusts stale ones)."""
-
-    snapshot: Snapshot | None = None
-    state: PagesState | None = None
-    pending: dict[str, Callable[[], None]] = field(default_factory=dict)  # what → the latest write of it
-    files: dict[str, Stamp] | None = None  # the content files' stamps at the last good build
-    changed: set[str] | None = None  # paths the watcher reported since: only these are looked at
-
-    def note(self, paths: Iterable[str]) -> None:
-        """Paths the OS reported changed (created, modified or deleted)."""
-        if self.changed is not None:
-            self.changed.update(paths)
-
-    def flush(self) -> None:
-        for write in self.pending.values():
-            write()
-        self.pending.clear()
-
-
 def shown_path(path: Path) -> str:
     """A path as the editor typed it: relative to the working directory when inside it."""
     try:
@@ -132,7 +92,8 @@ def load_site(options: BuildOptions) -> Site:
     return assemble(load_content(options.content, shown_path(options.content)), drafts=options.drafts)
 
 
-OUTPUT_MODULES = ("assemble", "build", "config", "context", "i18n", "load", "markup", "model", "render", "schema", "urls", "wikilinks")
+OUTPUT_MODULES = ("assemble", "build", "config", "context", "i18n", "load", "markup", "model", "parallel", "records",
+                  "render", "schema", "snapshot", "urls", "wikilinks", "write")
 
 
 def code_digest() -> str:
@@ -155,19 +116,6 @@ def input_fingerprint(options: BuildOptions, content: dict[str, Stamp]) -> str:
             st = os.stat(path)
             h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
     return h.hexdigest()
-
-
-def count_files(root: Path) -> int:
-    """Files below root (links not followed): scandir's entry types need no stat per file."""
-    total, stack = 0, [str(root)]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                else:
-                    total += 1
-    return total
 
 
 def templates_digest(templates: Path) -> str:
@@ -194,28 +142,6 @@ def static_files(templates: Path) -> dict[str, Path]:
                 continue
             found["static/" + path.relative_to(root).as_posix()] = path
     return found
-
-
-@dataclass(frozen=True)
-class Staging:
-    """Where pages wait until every page rendered: a tree that replaces the output whole
-    (a full build), or one flat directory whose files are renamed into the output one by one
-    (no directory to make per page: most pages are <dir>/index.html)."""
-
-    root: Path
-    flat: bool
-
-    def path(self, name: str) -> str:
-        if self.flat:
-            return f"{self.root}/{name.replace('%', '%25').replace('/', '%2F')}"
-        return f"{self.root}/{name}"
-
-    def write(self, name: str, data: bytes) -> None:
-        path = self.path(name)
-        if not self.flat:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
 
 
 class Builder:
@@ -342,8 +268,8 @@ class Builder:
         if full:
             writes = {"snapshot": lambda: snapshot.save(self.snapshot_path(), taken), **writes}
         if self.memory is None:
-            for write in writes.values():
-                write()
+            for save in writes.values():
+                save()
             return
         self.memory.snapshot, self.memory.state = taken, state
         self.memory.files = files
@@ -483,7 +409,8 @@ class Builder:
             staging.root.mkdir(parents=True)
         try:
             clock = self.report.phase("plan", clock)
-            results = self.render_all(renderer, todo, signature, staging if options.write else None, old)
+            results = render_pages(renderer, todo, signature, out, staging if options.write else None, old,
+                                   self.options.jobs or os.cpu_count() or 1, self.progress)
             clock = self.report.phase("render", clock)
             for route, (state, written) in zip(todo, results):
                 pages[route.url] = state
@@ -503,162 +430,14 @@ class Builder:
             stale = sorted(set(old) - set(pages))
             self.report.removed = [file_of(url) for url in stale]
             if not previous:
-                self.swap_in(staging)
+                swap_in(staging, out, self.report.pages)
             else:
-                self.move_in(staging, self.report.written, self.report.removed)
+                move_in(staging, out, self.report.written, self.report.removed)
             self.report.phase("write", clock)
             return PagesState(base, taken.generation if taken else "", frozenset(reread), pages)
         finally:
             if staging.root.exists():
-                discard(staging.root, out, later=len(self.report.written) >= DISCARD_LATER)
-
-    def render_all(self, renderer: Renderer, routes: list[Route], signature: Callable[[Route, frozenset[str]], str],
-                   staging: Staging | None, previous: dict[str, PageState]) -> list[tuple[PageState, bool]]:
-        """(record, written) per route, across processes when many."""
-        jobs = self.options.jobs or os.cpu_count() or 1
-        if len(routes) < PARALLEL_THRESHOLD or jobs < 2:
-            return render_slice(renderer, routes, signature, self.options.out, staging, previous, self.progress)
-        context = get_context("fork")
-        shares = share_out(routes, renderer.cost, jobs)
-        slices = [[routes[i] for i in share] for share in shares]
-        gc.freeze()  # the model is shared copy-on-write: keep the collector from touching it
-        thresholds = gc.get_threshold()
-        # Pages leave young reference cycles (Jinja's `with context` imports), found by the
-        # young collections; full ones would only walk the growing memos again and again.
-        gc.set_threshold(thresholds[0], thresholds[1], 1_000_000)
-        pipes, workers, collected = [], [], False
-        try:
-            # This process renders the first share itself: one copy of the model fewer than
-            # a worker per core (each worker's reference counts copy the pages it reads).
-            for chunk in slices[1:]:
-                receive, send = context.Pipe(duplex=False)
-                worker = context.Process(target=_worker, args=(renderer, chunk, signature, self.options.out, staging,
-                                                               previous, send, None, jobs))
-                worker.start()
-                send.close()
-                pipes.append(receive)
-                workers.append(worker)
-            try:
-                outcomes = [("ok", render_slice(renderer, slices[0], signature, self.options.out, staging, previous,
-                                                self.progress, jobs))]
-            except ContentError as bad:
-                outcomes = [("problems", bad.problems)]
-            for receive in pipes:
-                try:
-                    outcomes.append(receive.recv())
-                except EOFError:
-                    outcomes.append(("crash", "a rendering process died"))
-            collected = True
-        finally:
-            for worker in workers:
-                if not collected:  # this process failed: the others' work is moot
-                    worker.terminate()
-                worker.join()
-            gc.set_threshold(*thresholds)
-        problems = [p for status, value in outcomes if status == "problems" for p in value]
-        if problems:
-            raise ContentError(problems)
-        for status, value in outcomes:
-            if status == "crash":
-                raise RuntimeError(value)
-        merged: list = [None] * len(routes)
-        for share, (_, value) in zip(shares, outcomes):
-            for i, result in zip(share, value):
-                merged[i] = result
-        return merged
-
-    def swap_in(self, staging: Staging) -> None:
-        out = self.options.out
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            os.rename(out, old)
-        os.rename(staging.root, out)
-        if old.exists():
-            discard(old, out, later=self.report.pages >= DISCARD_LATER)
-
-    def move_in(self, staging: Staging, written: list[str], removed: list[str]) -> None:
-        """Rename each new page over the old one (atomically: a server never sees a gap).
-
-        The old file is first linked into the staging directory under the new one's name:
-        freeing a replaced file's blocks is most of a rename's cost (~80 µs, 2 s for a
-        template edit at 10k stories), so it is left to `discard`, after the output is whole.
-        """
-        out = str(self.options.out)
-        keep_old = len(written) >= DISCARD_LATER
-        for name in written:
-            source, target = staging.path(name), f"{out}/{name}"
-            try:
-                if keep_old:
-                    os.link(target, source + ".old")
-                os.replace(source, target)
-            except FileNotFoundError:  # a new page, often in a new directory
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                os.replace(source, target)
-        for name in removed:
-            target = self.options.out / name
-            if target.is_file():
-                target.unlink()
-            parent = target.parent
-            while parent != self.options.out and parent.is_dir() and not any(parent.iterdir()):
-                parent.rmdir()
-                parent = parent.parent
-
-
-def discard(directory: Path, out: Path, later: bool) -> None:
-    """Delete a directory now or, when it is large, in a process of its own that outlives
-    this one: the output is complete already, and deleting 26,000 files costs seconds of
-    kernel time. The directory is renamed first (`.public.discard-<pid>`), so whoever waits
-    for the deletion to end can see it (benchmarks/run.py does, before timing the next tool)."""
-    rm = shutil.which("rm")
-    if not later or rm is None:
-        shutil.rmtree(directory, ignore_errors=True)
-        return
-    doomed = directory.with_name(f".{out.name}{DISCARDED}{os.getpid()}-{time.monotonic_ns()}")
-    os.rename(directory, doomed)
-    subprocess.Popen([rm, "-rf", "--", str(doomed)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def share_out(routes: list[Route], cost: Callable[[Route], float], jobs: int) -> list[list[int]]:
-    """Route indexes per process, costliest first to the least loaded, so that no process is
-    left alone with the timeline while the others are done (a 10k-story timeline takes 2 s)."""
-    loads = [(0.0, i) for i in range(jobs)]
-    shares: list[list[int]] = [[] for _ in range(jobs)]
-    for index in sorted(range(len(routes)), key=lambda i: -cost(routes[i])):
-        load, job = heapq.heappop(loads)
-        shares[job].append(index)
-        heapq.heappush(loads, (load + cost(routes[index]), job))
-    return [sorted(share) for share in shares]
-
-
-def render_slice(renderer: Renderer, routes: list[Route], signature: Callable[[Route, frozenset[str]], str],
-                 out: Path, staging: Staging | None, previous: dict[str, PageState],
-                 progress: Callable[[int, int], None] | None = None, scale: int = 1) -> list[tuple[PageState, bool]]:
-    """Render routes; write to `staging` those whose bytes differ from what `out` holds."""
-    results = []
-    for n, route in enumerate(routes, 1):
-        data, looked_up = renderer.render(route)
-        digest_ = hashlib.sha1(data).hexdigest()
-        old = previous.get(route.url)
-        changed = not (old and old.hash == digest_ and (out / file_of(route.url)).is_file())
-        if changed and staging is not None:
-            staging.write(file_of(route.url), data)
-        results.append((PageState(signature(route, looked_up), digest_, looked_up), changed))
-        if progress and n % 500 == 0:
-            progress(n * scale, len(routes) * scale)
-    return results
-
-
-def _worker(renderer, routes, signature, out, staging, previous, send, progress, scale) -> None:
-    try:
-        send.send(("ok", render_slice(renderer, routes, signature, out, staging, previous, progress, scale)))
-    except ContentError as bad:
-        send.send(("problems", bad.problems))
-    except BaseException:  # reported by the parent, which owns the terminal
-        send.send(("crash", traceback.format_exc()))
-    finally:
-        send.close()
-
+                discard(staging.root, out, later=len(self.report.written) >= write.DISCARD_LATER)
 
 def build(options: BuildOptions, progress: Callable[[int, int], None] | None = None,
           memory: BuildMemory | None = None) -> BuildReport:

@@ -7,6 +7,8 @@ size and modification time of every content file it was made from, and, for each
 file, what a body edit must leave alone (the front-matter's digest, the [[id]]s the body
 links). `patched()` compares it with the content as it is now and gives back the Site when
 it can be brought up to date by swapping bodies, or None when only a full load will do.
+The snapshot itself is never changed: files re-read since it was taken are re-read each build
+(build.py records which), so a body edited and then restored is rendered again too.
 
 Story bodies are not stored on disk: the Markdown cache holds what pages need, keyed by
 each version's `body_key`, so the snapshot stays a fraction of the content's size.

@@ -11,6 +11,7 @@ import pytest
 from conftest import STORY_EN
 from pages import tree
 from site_builder import build as build_module
+from site_builder import write as write_module
 from site_builder.build import BuildMemory, BuildOptions, build
 from site_builder.errors import ContentError
 
@@ -197,7 +198,7 @@ def test_replaced_pages_are_deleted_by_another_process(make_site, tmp_path, monk
     after the build returned; the output is complete at once and nothing is left behind."""
     import time
 
-    monkeypatch.setattr(build_module, "DISCARD_LATER", 1)
+    monkeypatch.setattr(write_module, "DISCARD_LATER", 1)
     root = make_site()
     build(options_for(root))
     EDITS["base template"](root)
