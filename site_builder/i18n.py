@@ -31,7 +31,7 @@ DOMAIN = "messages"
 SKELETONS = {"year": "y", "month": "yMMMM", "day": "yMMMMd"}
 PRECISION_ORDER = ("year", "month", "day")
 METHOD_MAP = [("**.html", "jinja2"), ("**.xml", "jinja2")]
-EXTRACT_OPTIONS = {"extensions": "jinja2.ext.i18n", "silent": "false", "trim_blocks": "true", "lstrip_blocks": "true"}
+EXTRACT_OPTIONS = {"extensions": "jinja2.ext.i18n,site_builder.render.FragmentCache", "silent": "false", "trim_blocks": "true", "lstrip_blocks": "true"}
 
 
 def catalog_path(templates: Path, lang: str) -> Path:

@@ -19,6 +19,8 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 
 import jinja2
 import jinja2.runtime
+from jinja2 import nodes
+from jinja2.ext import Extension
 from markupsafe import Markup
 
 from site_builder import urls
@@ -74,6 +76,37 @@ class PageTemplateContext(jinja2.runtime.Context):
 FUNCTION_TYPES = (FunctionType, BuiltinFunctionType)
 
 
+class FragmentCache(Extension):
+    """`{% cache key, ... %}…{% endcache %}`: the body is rendered once per build and key.
+
+    For the parts of the base template every page repeats (navigation, footer: a quarter of
+    a story page's time): the key must name everything the body depends on besides the
+    language (one Environment per language), and the body must not look up entities
+    (the lookups of later pages would not be recorded). Jinja's documented extension example.
+    """
+
+    tags = {"cache"}
+
+    def __init__(self, environment: jinja2.Environment):
+        super().__init__(environment)
+        environment.extend(fragment_cache={})
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        key = [parser.parse_expression()]
+        while parser.stream.skip_if("comma"):
+            key.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endcache",), drop_needle=True)
+        return nodes.CallBlock(self.call_method("_cached", [nodes.List(key)]), [], [], body).set_lineno(lineno)
+
+    def _cached(self, key: list, caller: Callable[[], str]) -> str:
+        store, key = self.environment.fragment_cache, tuple(key)
+        found = store.get(key)
+        if found is None:
+            found = store[key] = caller()
+        return found
+
+
 def make_environment(templates: Path, lang: str | None, catalogs: CatalogSet,
                      bytecode_dir: Path | None = None) -> jinja2.Environment:
     """One Environment per language. Compiled templates are cached on disk when a cache
@@ -88,7 +121,7 @@ def make_environment(templates: Path, lang: str | None, catalogs: CatalogSet,
         loader=jinja2.FileSystemLoader(str(templates)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", FragmentCache],
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
