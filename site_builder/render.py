@@ -51,17 +51,21 @@ class PageTemplateContext(jinja2.runtime.Context):
     """Jinja's context with a quicker `call`: every helper or macro call in a template goes
     through it (~250 a story page), and Jinja's asks four `hasattr` questions each time to
     learn whether to pass the context. The answer depends only on the function, so it is
-    remembered per function; anything else takes Jinja's own way."""
-
-    plain: dict[object, bool] = {}  # function → takes no context (the same for every page)
+    remembered per function, in the Environment (one per language and build); built-ins and
+    macros never take one; anything else takes Jinja's own way."""
 
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's signature)
         kind = type(__obj)
-        key = __obj.__func__ if kind is MethodType else __obj if kind in FUNCTION_TYPES else kind if kind is jinja2.runtime.Macro else None
-        plain = PageTemplateContext.plain.get(key) if key is not None else None
-        if plain is None and key is not None:
-            plain = PageTemplateContext.plain[key] = not (
-                hasattr(__obj, "jinja_pass_arg") or hasattr(getattr(__obj, "__call__", None), "jinja_pass_arg"))
+        if kind is BuiltinFunctionType or kind is jinja2.runtime.Macro:
+            plain = True  # `list.append` and the like are new objects each time: not remembered
+        elif kind is FunctionType or kind is MethodType:
+            function = __obj.__func__ if kind is MethodType else __obj
+            known = __self.environment.plain_calls
+            plain = known.get(function)
+            if plain is None:
+                plain = known[function] = not hasattr(function, "jinja_pass_arg")
+        else:
+            plain = False
         if not plain:
             return super().call(__obj, *args, **kwargs)
         if kwargs:
@@ -73,7 +77,6 @@ class PageTemplateContext(jinja2.runtime.Context):
             return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
 
 
-FUNCTION_TYPES = (FunctionType, BuiltinFunctionType)
 
 
 class FragmentCache(Extension):
@@ -128,6 +131,7 @@ def make_environment(templates: Path, lang: str | None, catalogs: CatalogSet,
         auto_reload=False,  # one Environment per build: no template changes under it
     )
     env.context_class = PageTemplateContext
+    env.extend(plain_calls={})
     translations = catalogs.translations[lang or "en"]
     env.install_gettext_translations(translations, newstyle=True)
     env.globals.update(fast_gettext(translations))

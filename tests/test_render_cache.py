@@ -23,3 +23,26 @@ def test_each_environment_has_its_own_cache():
     second = jinja2.Environment(extensions=[FragmentCache]).from_string(source)
     assert first.render(word="en") == "en"
     assert second.render(word="zh") == "zh"
+
+
+def test_quicker_calls_still_pass_the_context_where_asked():
+    """PageTemplateContext.call remembers which functions take no context; those marked
+    with pass_context still get it, and built-ins, methods and macros are called as usual."""
+    from site_builder.render import PageTemplateContext
+
+    env = jinja2.Environment()
+    env.context_class = PageTemplateContext
+    env.extend(plain_calls={})
+
+    @jinja2.pass_context
+    def who(context):
+        return context["name"]
+
+    class Thing:
+        def plus(self, n):
+            return n + 1
+
+    source = ("{{ who() }} {{ twice(2) }} {{ thing.plus(1) }} {% set xs = [] %}{% set _ = xs.append(3) %}{{ xs }} "
+              "{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m(5) }} {% for i in [1] %}{{ who() }}{{ twice(i) }}{% endfor %}")
+    for _ in range(2):  # the second time from what was remembered
+        assert env.from_string(source).render(who=who, name="N", twice=lambda x: x * 2, thing=Thing()) == "N 4 2 [3] [5] N2"
