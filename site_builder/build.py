@@ -19,7 +19,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import pickle
 import shutil
 import sys
 import time
@@ -39,7 +38,7 @@ from site_builder.model import Site
 from site_builder.snapshot import Snapshot, Stamp
 from site_builder.render import Renderer, Route
 from site_builder.parallel import render_pages
-from site_builder.records import BuildMemory, PagesState, PageState
+from site_builder.records import BuildMemory, PagesState, PageState, read_record, write_record
 from site_builder.urls import file_of
 from site_builder.write import Staging, count_files, discard, move_in, swap_in
 
@@ -335,28 +334,13 @@ class Builder:
         if self.memory and self.memory.state:
             return self.memory.state
         path = self.state_path()
-        if not path or not path.is_file():
-            return None
-        enabled = gc.isenabled()
-        gc.disable()  # everything loaded stays alive: collecting during the load is wasted
-        try:
-            with path.open("rb") as f:
-                version, state = pickle.load(f)
-        except Exception:  # a damaged cache is rebuilt, never trusted
-            return None
-        finally:
-            if enabled:
-                gc.enable()
-        return state if version == STATE_VERSION else None
+        state = read_record(path, STATE_VERSION) if path else None
+        return state if isinstance(state, PagesState) else None
 
     def save_state(self, state: PagesState) -> None:
         path = self.state_path()
         if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with tmp.open("wb") as f:
-                pickle.dump((STATE_VERSION, state), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
+            write_record(path, STATE_VERSION, state)
 
     # Rendering and writing --------------------------------------------------------------
     def render_and_write(self, site: Site, renderer: Renderer, catalogs: CatalogSet, previous: PagesState | None,

@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from site_builder.snapshot import Snapshot, Stamp
+if TYPE_CHECKING:
+    from site_builder.snapshot import Snapshot, Stamp
+
+
+def read_record(path: Path, version: int) -> object | None:
+    """What `write_record` stored at `path` with this version; None if absent, older or damaged
+    (a cache is rebuilt, never trusted). The collector is off meanwhile: everything loaded stays
+    alive, and walking it took a quarter of the time."""
+    if not path.is_file():
+        return None
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with path.open("rb") as f:
+            stored, value = pickle.load(f)
+    except Exception:
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    return value if stored == version else None
+
+
+def write_record(path: Path, version: int, value: object) -> None:
+    """Pickle `value` to `path` atomically (a reader sees the old file or the new one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    with tmp.open("wb") as f:
+        pickle.dump((version, value), f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 @dataclass

@@ -16,10 +16,8 @@ each version's `body_key`, so the snapshot stays a fraction of the content's siz
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-import pickle
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -29,6 +27,7 @@ from site_builder.assemble import with_body
 from site_builder.errors import Problem
 from site_builder.load import STORY_NAME_RE, StoryFile, read_text, split_front_matter
 from site_builder.model import Site
+from site_builder.records import read_record, write_record
 from site_builder.wikilinks import scan_links
 
 VERSION = 2
@@ -146,25 +145,10 @@ def save(path: Path, snapshot: Snapshot) -> None:
     site = snapshot.site
     stories = {lang: {slug: replace(v, body="") for slug, v in versions.items()} for lang, versions in site.stories.items()}
     lean = replace(snapshot, site=replace(site, stories=stories))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    with tmp.open("wb") as f:
-        pickle.dump((VERSION, lean), f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    write_record(path, VERSION, lean)
 
 
 def load(path: Path, key: str) -> Snapshot | None:
     """The snapshot at `path` if it was taken for `key`; a damaged one is ignored."""
-    if not path.is_file():
-        return None
-    enabled = gc.isenabled()
-    gc.disable()  # a quarter of the time otherwise goes to collecting what is all alive
-    try:
-        with path.open("rb") as f:
-            version, snapshot = pickle.load(f)
-    except Exception:
-        return None
-    finally:
-        if enabled:
-            gc.enable()
-    return snapshot if version == VERSION and isinstance(snapshot, Snapshot) and snapshot.key == key else None
+    snapshot = read_record(path, VERSION)
+    return snapshot if isinstance(snapshot, Snapshot) and snapshot.key == key else None
