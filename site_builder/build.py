@@ -91,7 +91,7 @@ def load_site(options: BuildOptions) -> Site:
     return assemble(load_content(options.content, shown_path(options.content)), drafts=options.drafts)
 
 
-OUTPUT_MODULES = ("assemble", "build", "config", "context", "i18n", "load", "markup", "model", "parallel", "records",
+OUTPUT_MODULES = ("assemble", "build", "config", "context", "dates", "i18n", "load", "markup", "model", "parallel", "records",
                   "render", "schema", "snapshot", "urls", "wikilinks", "write")
 
 

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from site_builder import urls
 from site_builder.config import LANGUAGES
-from site_builder.i18n import format_partial
+from site_builder.dates import format_partial
 from site_builder.model import Entity, Event, PartialDate, StoryVersion, Text
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Languages at the edges: gettext catalogs, one Jinja Environment per language, dates.
+"""Languages at the edges: gettext catalogs and their maintenance (dates: `dates.py`).
 
 The `.po` files under `templates/locale/` are the source; they are compiled in memory at
 build time (no `.mo` in git). `extract`, `update`, `compile` and `check` keep them in step
@@ -7,16 +7,11 @@ with the templates.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from babel import Locale
-from babel.dates import format_date, format_interval, format_skeleton
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
@@ -25,11 +20,8 @@ from babel.support import Translations
 
 from site_builder.config import LANGUAGES
 from site_builder.errors import ContentError, Problem
-from site_builder.model import PartialDate
 
 DOMAIN = "messages"
-SKELETONS = {"year": "y", "month": "yMMMM", "day": "yMMMMd"}
-PRECISION_ORDER = ("year", "month", "day")
 METHOD_MAP = [("**.html", "jinja2"), ("**.xml", "jinja2")]
 EXTRACT_OPTIONS = {"extensions": "jinja2.ext.i18n,site_builder.render.FragmentCache", "silent": "false", "trim_blocks": "true", "lstrip_blocks": "true"}
 
@@ -59,52 +51,6 @@ def load_translations(templates: Path, lang: str, problems: list[Problem]) -> Tr
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
-
-
-# Dates ---------------------------------------------------------------------------------
-def format_partial(date: PartialDate, lang: str, end: PartialDate | None = None) -> str:
-    """'October 2015' / '2015年10月', or a range in the coarser of the two precisions."""
-    locale = locale_of(lang)
-    if end is None or end == date:
-        if date.precision == "day":
-            return format_day(date.first_day(), locale)
-        return format_skeleton(SKELETONS[date.precision], date.first_day(), locale=locale)
-    precision = min(date.precision, end.precision, key=PRECISION_ORDER.index)
-    if precision == "day":
-        return format_day_range(date.first_day(), end.first_day(), locale)
-    return format_interval(date.first_day(), end.last_day(), SKELETONS[precision], locale=locale)
-
-
-# CLDR has no yMMMMd skeleton in English, so Babel would fall back to yMMMd ("Nov 27, 2019").
-# We take the yMMMd patterns and widen the abbreviated month: "November 27, 2019"; Chinese
-# patterns use numeric months and are unchanged ("2019年11月27日").
-_ABBREVIATED_MONTH = re.compile(r"(?<!M)MMM(?!M)")
-
-
-def _wide(pattern: object) -> str:
-    return _ABBREVIATED_MONTH.sub("MMMM", str(pattern))
-
-
-def format_day(day: dt.date, locale: Locale) -> str:
-    return format_date(day, _day_pattern(locale), locale=locale)
-
-
-@functools.cache
-def _day_pattern(locale: Locale) -> str:
-    return _wide(locale.datetime_skeletons["yMMMd"])
-
-
-def format_day_range(start: dt.date, end: dt.date, locale: Locale) -> str:
-    halves = locale.interval_formats["yMMMd"]
-    field = "y" if start.year != end.year else "M" if start.month != end.month else "d"
-    first, second = halves[field]
-    return format_date(start, _wide(first), locale=locale) + format_date(end, _wide(second), locale=locale)
-
-
-@functools.cache
-def locale_of(lang: str) -> Locale:
-    """Parsed once: Babel parses a locale name again on every call given a string."""
-    return Locale.parse(LANGUAGES[lang].locale)
 
 
 # Catalog maintenance --------------------------------------------------------------------
