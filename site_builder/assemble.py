@@ -93,7 +93,8 @@ def _entity(f: EntityFile, resolver: Resolver) -> Entity:
     return Entity(
         type=f.type, id=f.id, name=v.get("name"), summary=v.get("summary"),
         kind=v.get("kind"), parent=parent or None, place=place or None, short=v.get("short"),
-        url=v.get("url"), roles=roles, aliases=tuple(v.get("aliases", ())), path=f.path, digest=f.digest,
+        url=v.get("url"), roles=roles, aliases=tuple(v.get("aliases", ())), sources=tuple(v.get("sources", ())),
+        path=f.path, digest=f.digest,
     )
 
 

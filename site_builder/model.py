@@ -106,16 +106,20 @@ class Entity:
     url: str | None = None
     roles: tuple[Role, ...] = ()
     aliases: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()  # where its names and facts were found
     path: str = ""
     digest: str = ""  # of the source file: pages showing this entity depend on it
 
 
 @dataclass(frozen=True)
 class Source:
+    """A published original: a story's source, or one of an entity's `sources`."""
+
     publisher: Text
     title: Text
     url: str | None = None
     author: Text | None = None
+    date: PartialDate | None = None
 
 
 @dataclass(frozen=True)

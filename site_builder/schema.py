@@ -230,6 +230,16 @@ class Reader:
             raise Reported
         return Source(values["publisher"], values["title"], values.get("url"), values.get("author"))
 
+    def sources(self, node: yaml.Node) -> tuple[Source, ...]:
+        """An entity's `sources`: each read on its own, so one bad item hides no other."""
+        def one(item: yaml.Node) -> Source:
+            values, _ = self.fields(item, ENTITY_SOURCE_SCHEMA)
+            if "publisher" not in values or "title" not in values:
+                raise Reported
+            return Source(values["publisher"], values["title"], values.get("url"), values.get("author"),
+                          values.get("date"))
+        return self.each(node, "sources, each a mapping with publisher and title", one)
+
     def events(self, node: yaml.Node) -> tuple[RawEvent, ...]:
         def one(item: yaml.Node) -> RawEvent:
             values, lines = self.fields(item, EVENT_SCHEMA)
@@ -290,6 +300,7 @@ SOURCE_SCHEMA = {
     "publisher": (Reader.text, True), "title": (Reader.text, True),
     "url": (Reader.url, False), "author": (Reader.text, False),
 }
+ENTITY_SOURCE_SCHEMA = {**SOURCE_SCHEMA, "date": (Reader.partial_date, False)}
 EVENT_SCHEMA = {
     "date": (Reader.partial_date, True), "end": (Reader.partial_date, False),
     "title": (Reader.text, True), "people": (Reader.id_list, False),
@@ -307,11 +318,12 @@ STORY_SCHEMA = {
 }
 TRANSLATION_SCHEMA = {key: (read, False) for key, (read, _) in STORY_SCHEMA.items()}  # it inherits
 ENTITY_COMMON = {"name": (Reader.text, True), "summary": (Reader.text, False), "aliases": (Reader.string_list, False)}
+ENTITY_SOURCES = {"sources": (Reader.sources, False)}
 ENTITY_SCHEMAS = {
-    "person": {**ENTITY_COMMON, "roles": (Reader.roles, False)},
+    "person": {**ENTITY_COMMON, "roles": (Reader.roles, False), **ENTITY_SOURCES},
     "org": {**ENTITY_COMMON, "short": (Reader.text, False), "kind": (choice(ORG_KINDS), False),
-            "parent": (Reader.id, False), "place": (Reader.id, False), "url": (Reader.url, False)},
-    "place": {**ENTITY_COMMON, "kind": (choice(PLACE_KINDS), False), "parent": (Reader.id, False)},
+            "parent": (Reader.id, False), "place": (Reader.id, False), "url": (Reader.url, False), **ENTITY_SOURCES},
+    "place": {**ENTITY_COMMON, "kind": (choice(PLACE_KINDS), False), "parent": (Reader.id, False), **ENTITY_SOURCES},
 }
 SITE_SCHEMA = {
     "title": (Reader.text, True), "tagline": (Reader.text, False), "base_url": (Reader.url, True),

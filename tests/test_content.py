@@ -32,9 +32,9 @@ STORY_KEYS = {"title", "date", "summary", "source", "people", "orgs", "places", 
 SOURCE_KEYS = {"publisher", "title", "url", "author"}
 EVENT_KEYS = {"date", "end", "title", "people", "orgs", "places"}
 ENTITY_KEYS = {
-    "people": {"name", "summary", "roles", "aliases"},
-    "orgs": {"name", "short", "kind", "parent", "place", "summary", "url", "aliases"},
-    "places": {"name", "kind", "parent", "summary", "aliases"},
+    "people": {"name", "summary", "roles", "aliases", "sources"},
+    "orgs": {"name", "short", "kind", "parent", "place", "summary", "url", "aliases", "sources"},
+    "places": {"name", "kind", "parent", "summary", "aliases", "sources"},
 }
 ROLE_KEYS = {"title", "org", "start", "end"}
 ORG_KINDS = {"government", "department", "agency", "company", "association", "media",

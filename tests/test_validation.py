@@ -174,7 +174,7 @@ def test_unknown_keys_suggest_the_closest(problems):
 
 def test_an_unknown_key_with_nothing_close_lists_the_allowed_ones(problems):
     assert problems({"content/places/china.yaml": "name: China\ncolour: red\n"}) == [
-        "content/places/china.yaml:2: unknown key 'colour' (expected one of: name, summary, aliases, kind, parent)",
+        "content/places/china.yaml:2: unknown key 'colour' (expected one of: name, summary, aliases, kind, parent, sources)",
     ]
 
 
@@ -515,7 +515,7 @@ def test_all_problems_of_a_run_are_reported_together_sorted(problems):
         "content/places/china.yaml": "name: no\nkind: contry\nparent: asia\n",
         "content/orgs/gbsa.yaml": "name: GBSA\nbogus: 1\n",
     }) == [
-        "content/orgs/gbsa.yaml:2: unknown key 'bogus' (expected one of: name, summary, aliases, short, kind, parent, place, url)",
+        "content/orgs/gbsa.yaml:2: unknown key 'bogus' (expected one of: name, summary, aliases, short, kind, parent, place, url, sources)",
         "content/places/china.yaml:1: name: expected text, but YAML reads 'no' as the boolean false: put it in quotes",
         "content/places/china.yaml:2: kind: unknown kind 'contry' (did you mean 'country', 'county', 'city'?)",
         "content/places/china.yaml:3: parent: unknown place 'asia'",
