@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,16 @@ ORG_KINDS = (
     "mission", "zone", "programme", "other",
 )
 PLACE_KINDS = ("country", "province", "municipality", "city", "county", "district", "site", "other")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a build is asked to do: where the sources are and where the site goes."""
+
+    content: Path = Path("content")
+    templates: Path = Path("templates")
+    out: Path = Path("public")
+    drafts: bool = False
+    cache_dir: Path | None = Path(".cache")
+    jobs: int = 0  # 0: one per core
+    write: bool = True  # False for `check`: everything but the writing

@@ -14,9 +14,11 @@ points at it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,23 +37,77 @@ BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Loader(BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, with implicit tags memoised like functools.lru_cache would: the same
-    words (ids, keys, kinds) recur in every file, and resolving their tags in Python was a
-    third of composing a front-matter block. A pure function's cache, bounded; no state."""
-
-    _tags: dict = {}
+    """The safe loader, with implicit tags memoised: the same words (ids, keys, kinds) recur
+    in every file, and resolving their tags in Python was a third of composing a front-matter
+    block. The tag depends only on the scalar and its style, so a bounded pure-function cache
+    (as i18n's locale cache) serves every loader."""
 
     def resolve(self, kind, value, implicit):  # noqa: ANN001 (PyYAML's signature)
         if kind is not yaml.ScalarNode:
             return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = self._tags.get(key)
-        if tag is None:
-            if len(self._tags) > 100_000:
-                self._tags.clear()
-            tag = self._tags[key] = super().resolve(kind, value, implicit)
-        return tag
+        return _scalar_tag(value, implicit)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    return _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
+
+
+_RESOLVER = yaml.resolver.Resolver()  # stateless for scalars: the implicit resolvers are class-wide
+
+
 STORY_NAME_RE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[^.]+)\.md$")
+# Names that are never sources: hidden files, editors' backups, swap files and probes (vim
+# writes "4913" to test a directory). The loader skips them, the snapshot does not stamp
+# them and `serve` does not rebuild for them: one definition for all three.
+NOT_SOURCE = re.compile(r"^\.|~$|^#.*#$|\.(swp|swx|tmp)$|^4913$")
+Stamp = tuple[int, int]  # (modification time in ns, size): a file's identity between builds
+
+
+def shown_path(path: Path) -> str:
+    """A path as the editor typed it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
+
+
+def is_source_name(name: str) -> bool:
+    """Whether a file or directory of this name can be a source (see NOT_SOURCE)."""
+    return not NOT_SOURCE.search(name)
+
+
+def source_stamps(root: Path) -> dict[str, Stamp]:
+    """Every source file under `root` (path relative to it → stamp)."""
+    found: dict[str, Stamp] = {}
+    prefix = len(str(root)) + 1
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if is_source_name(d)]
+        for name in files:
+            if not is_source_name(name):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                st = os.stat(path)
+            except OSError:  # removed while we looked: the next look sees it gone
+                continue
+            found[path[prefix:].replace(os.sep, "/")] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+def source_stamps_at(root: Path, paths: Iterable[Path]) -> dict[str, Stamp]:
+    """The stamps of those of `paths` (all under `root`) that exist and are sources."""
+    found: dict[str, Stamp] = {}
+    for path in paths:
+        rel = path.relative_to(root)
+        if not all(is_source_name(part) for part in rel.parts):
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        found[rel.as_posix()] = (st.st_mtime_ns, st.st_size)
+    return found
 
 
 
@@ -233,12 +289,8 @@ def load_entity(path: Path, shown: str, type_: str, default: str, problems: list
     return EntityFile(type_, path.stem, shown, values, digest)
 
 
-def _visible(path: Path) -> bool:
-    return not path.name.startswith(".") and not path.name.endswith("~")
-
-
 @dataclass(frozen=True)
-class FileJob:
+class SourceFile:
     """One content file to read: a story (`lang` set) or an entity (`type` set)."""
 
     path: Path
@@ -250,28 +302,15 @@ class FileJob:
     default: str = "en"
 
 
-def load_file(job: FileJob) -> tuple[StoryFile | EntityFile, list[Problem]]:
-    """Read one file on its own: pure, so build.py can run it in other processes or cache it."""
-    problems: list[Problem] = []
-    if job.lang:
-        record = load_story(job.path, job.shown, job.slug, job.lang, job.original, problems)
-    else:
-        record = load_entity(job.path, job.shown, job.type, job.default, problems)
-    return record, problems
-
-
-Mapper = Callable[[Callable[[FileJob], tuple], list[FileJob]], Iterable[tuple]]
-
-
-def find_files(root: Path, shown_root: str, config: SiteConfig | None, problems: list[Problem]) -> list[FileJob]:
+def find_files(root: Path, shown_root: str, config: SiteConfig | None, problems: list[Problem]) -> list[SourceFile]:
     """Every story and entity file under root, in a stable order; misnamed files are problems."""
     languages = config.languages if config else tuple(LANGUAGES)
     default = config.default_language if config else "en"
-    jobs: list[FileJob] = []
+    jobs: list[SourceFile] = []
     stories = root / "stories"
     for path in sorted(stories.iterdir()) if stories.is_dir() else ():
         shown = f"{shown_root}/stories/{path.name}"
-        if not _visible(path) or not path.is_file():
+        if not is_source_name(path.name) or not path.is_file():
             continue
         match = STORY_NAME_RE.match(path.name)
         if not match:
@@ -284,12 +323,12 @@ def find_files(root: Path, shown_root: str, config: SiteConfig | None, problems:
         elif not ID_RE.match(slug):
             problems.append(Problem(shown, 1, f"story slug '{slug}' is not an id ({ID_RULE})"))
         else:
-            jobs.append(FileJob(path, shown, slug, lang=lang, original=lang == default, default=default))
+            jobs.append(SourceFile(path, shown, slug, lang=lang, original=lang == default, default=default))
     for type_, folder in ENTITY_TYPES.items():
         directory = root / folder
         for path in sorted(directory.iterdir()) if directory.is_dir() else ():
             shown = f"{shown_root}/{folder}/{path.name}"
-            if not _visible(path) or not path.is_file():
+            if not is_source_name(path.name) or not path.is_file():
                 continue
             if path.suffix != ".yaml":
                 if path.suffix == ".yml":
@@ -297,16 +336,12 @@ def find_files(root: Path, shown_root: str, config: SiteConfig | None, problems:
             elif not ID_RE.match(path.stem):
                 problems.append(Problem(shown, 1, f"file name '{path.stem}' is not an id ({ID_RULE})"))
             else:
-                jobs.append(FileJob(path, shown, path.stem, type=type_, default=default))
+                jobs.append(SourceFile(path, shown, path.stem, type=type_, default=default))
     return jobs
 
 
-def load_content(root: Path, shown_root: str | None = None, mapper: Mapper = map) -> Content:
-    """Read every content file under `root`; paths in problems start with `shown_root`.
-
-    `mapper(load_file, jobs)` reads the files: the built-in map here, a process pool or a
-    cache in build.py.
-    """
+def load_content(root: Path, shown_root: str | None = None) -> Content:
+    """Read every content file under `root`; paths in problems start with `shown_root`."""
     shown_root = shown_root if shown_root is not None else str(root)
     problems: list[Problem] = []
     if not root.is_dir():
@@ -314,7 +349,9 @@ def load_content(root: Path, shown_root: str | None = None, mapper: Mapper = map
         return Content(None, problems=problems)
     config = load_site_config(root, shown_root, problems)
     content = Content(config, problems=problems)
-    for record, found in mapper(load_file, find_files(root, shown_root, config, problems)):
-        problems.extend(found)
-        (content.stories if isinstance(record, StoryFile) else content.entities).append(record)
+    for source in find_files(root, shown_root, config, problems):
+        if source.lang:
+            content.stories.append(load_story(source.path, source.shown, source.slug, source.lang, source.original, problems))
+        else:
+            content.entities.append(load_entity(source.path, source.shown, source.type, source.default, problems))
     return content

@@ -15,6 +15,8 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
+from multiprocessing import get_context
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
 import markdown
@@ -99,18 +101,22 @@ def link_entities(body_html: str, resolve: Callable[[str], tuple[str, str, str] 
 class MarkdownCache:
     """Rendered bodies keyed by `body_key`, on disk (SQLite) so a rebuild renders only new
     text, or in memory when there is no cache directory. Pages read their body from here one
-    at a time, so no process holds every body; a forked process opens its own connection."""
+    at a time, so no process holds every body; a forked process opens its own connection.
 
-    def __init__(self, path: Path | None):
-        self.path = path
+    `read_only` (for `check`, which writes nothing): an existing store is read, never
+    written or created; bodies it lacks are kept in memory."""
+
+    def __init__(self, path: Path | None, read_only: bool = False):
+        self.read_only = read_only
+        self.path = path if path is not None and (not read_only or path.is_file()) else None
         self.memory: dict[str, str] = {}
         self._db: sqlite3.Connection | None = None
         self._pid = 0
         # Names this store: bodies are never removed from it, so a model whose bodies were all
-        # in the store with this identity needs no look at its 20,000 keys (build.py's snapshot).
+        # in the store with this identity needs no look at its 20,000 keys (state.py's snapshot).
         self.identity = uuid.uuid4().hex
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path is not None and not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db.execute("PRAGMA journal_mode=WAL")  # worker processes write while others read
             with self.db:
                 self.db.execute("CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
@@ -123,7 +129,11 @@ class MarkdownCache:
         if self.path is None:
             return None
         if self._pid != os.getpid():  # never share a connection across fork
-            self._db, self._pid = sqlite3.connect(self.path, timeout=120), os.getpid()
+            if self.read_only:  # no lock, no journal, nothing created beside it
+                self._db = sqlite3.connect(self.path.resolve().as_uri() + "?immutable=1", uri=True)
+            else:
+                self._db = sqlite3.connect(self.path, timeout=120)
+            self._pid = os.getpid()
         return self._db
 
     def get(self, key: str) -> str:
@@ -134,21 +144,10 @@ class MarkdownCache:
             raise KeyError(key)
         return row[0]
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
-        keys = list(keys)
-        if self.db is None:
-            return {k: self.memory[k] for k in keys if k in self.memory}
-        found: dict[str, str] = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            rows = self.db.execute(f"SELECT key, html FROM body WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-            found.update(rows)
-        return found
-
     def missing(self, keys: Iterable[str]) -> list[str]:
-        keys = list(keys)
+        keys = [k for k in keys if k not in self.memory]
         if self.db is None:
-            return [k for k in keys if k not in self.memory]
+            return keys
         present: set[str] = set()
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
@@ -159,19 +158,26 @@ class MarkdownCache:
     def put_many(self, items: dict[str, str]) -> None:
         if not items:
             return
-        if self.db is None:
+        if self.db is None or self.read_only:
             self.memory.update(items)
             return
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?)", items.items())
 
     def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM body").fetchone()[0] if self.db is not None else len(self.memory)
+        stored = self.db.execute("SELECT count(*) FROM body").fetchone()[0] if self.db is not None else 0
+        return stored + len(self.memory)
 
     def close(self) -> None:
         if self._db is not None and self._pid == os.getpid():
             self._db.close()
             self._db = None
+
+    def __enter__(self) -> MarkdownCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def render_missing(bodies: Iterable[str], cache: MarkdownCache, known: dict[str, str]) -> int:
@@ -184,7 +190,7 @@ def render_missing(bodies: Iterable[str], cache: MarkdownCache, known: dict[str,
     return len(new)
 
 
-def render_story_files(paths: list[str], cache_path: str | None) -> dict[str, str]:
+def render_story_files(paths: list[str], cache_path: str | None, read_only: bool = False) -> dict[str, str]:
     """In a worker process, while the parent parses YAML: render the bodies of these story
     files that the cache lacks. Reads the files itself, so it can start before loading ends;
     with an on-disk cache it stores them there and returns nothing, so that no process ever
@@ -198,13 +204,56 @@ def render_story_files(paths: list[str], cache_path: str | None) -> dict[str, st
         parts = split_front_matter(text, path, ignored) if text is not None else None
         if parts:
             bodies[body_key(parts[1])] = parts[1]
-    cache = MarkdownCache(Path(cache_path) if cache_path else None)
+    cache = MarkdownCache(Path(cache_path) if cache_path else None, read_only)
     try:
         md = new_markdown()
         new = {k: render_markdown(bodies[k], md) for k in cache.missing(bodies)}
-        if cache.db is None:
+        if cache.db is None or read_only:
             return new
         cache.put_many(new)
         return {}
     finally:
         cache.close()
+
+
+class EarlyBodies:
+    """Every story body rendered in worker processes while this process parses YAML, when
+    the cache is mostly cold: Python-Markdown is a cold build's largest cost (~2.5 ms a
+    body), and the workers read the story files themselves, so they need not wait for loading.
+    `start()` them (or not: then `collect()` has nothing); as a context manager, the workers
+    are stopped on the way out, whatever happened."""
+
+    def __init__(self) -> None:
+        self.pool: Pool | None = None
+        self.pending: AsyncResult | None = None
+
+    def start(self, stories: Path, cache: MarkdownCache, jobs: int) -> None:
+        paths = sorted(str(p) for p in stories.glob("*.md")) if stories.is_dir() else []
+        if jobs < 2 or len(paths) < 200 or cache.count() > len(paths) // 2:
+            return
+        self.pool = get_context("fork").Pool(jobs)
+        size = max(50, len(paths) // (jobs * 8))
+        chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+        cache_path = str(cache.path) if cache.path else None
+        self.pending = self.pool.starmap_async(render_story_files, [(chunk, cache_path, cache.read_only) for chunk in chunks],
+                                               chunksize=1)
+
+    def collect(self) -> dict[str, str]:
+        """Wait for the workers; the bodies they rendered that are not in the cache already
+        (an on-disk cache has them all: the workers stored them)."""
+        known = {key: html for part in self.pending.get() for key, html in part.items()} if self.pending else {}
+        self.stop()
+        self.pending = None
+        return known
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    def __enter__(self) -> EarlyBodies:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,121 +1,123 @@
-"""Rendering many pages: shared out between this process and forked workers.
+"""Sharing work out: map jobs over forked workers, costliest first, results in job order.
 
-The model is built before the fork and shared copy-on-write; each process renders its share
-into the staging directory and returns a record per page, merged back in route order.
+Whatever the jobs read (the model, the renderer) is built before the fork and shared
+copy-on-write. This process does the first share itself: one copy of the model fewer than a
+worker per core (each worker's reference counts copy the pages it reads). Each worker sends
+back one `Outcome`: its results, the content problems it met, or a crash's traceback.
 """
 
 from __future__ import annotations
 
-import gc
-import hashlib
 import heapq
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from multiprocessing import get_context
-from pathlib import Path
+from typing import Generic, TypeVar
 
-from site_builder.errors import ContentError
-from site_builder.records import PageState
-from site_builder.render import Renderer, Route
-from site_builder.urls import file_of
-from site_builder.write import Staging
+from site_builder.errors import ContentError, Problem
 
-PARALLEL_THRESHOLD = 400  # pages; below this, forking costs more than it saves
+Job = TypeVar("Job")
+Result = TypeVar("Result")
+Progress = Callable[[int, int], None]
 
 
-def render_pages(renderer: Renderer, routes: list[Route], signature: Callable[[Route, frozenset[str]], str],
-                 out: Path, staging: Staging | None, previous: dict[str, PageState], jobs: int,
-                 progress: Callable[[int, int], None] | None = None) -> list[tuple[PageState, bool]]:
-    """(record, written) per route, across processes when many."""
-    if len(routes) < PARALLEL_THRESHOLD or jobs < 2:
-        return render_slice(renderer, routes, signature, out, staging, previous, progress)
+@dataclass(frozen=True)
+class Done(Generic[Result]):
+    results: list[Result]
+
+
+@dataclass(frozen=True)
+class Failed:
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Crashed:
+    traceback: str
+
+
+Outcome = Done | Failed | Crashed
+
+
+def map_jobs(work: Callable[[Job], Result], jobs: Sequence[Job], cost: Callable[[Job], float], processes: int,
+             threshold: int, progress: Progress | None = None) -> list[Result]:
+    """`[work(job) for job in jobs]`, across `processes` when there are at least `threshold`
+    jobs (below, forking costs more than it saves). Raises ContentError with every worker's
+    problems, or RuntimeError when a worker crashed."""
+    if len(jobs) < threshold or processes < 2:
+        return run_share(work, jobs, progress)
     context = get_context("fork")
-    shares = share_out(routes, renderer.cost, jobs)
-    slices = [[routes[i] for i in share] for share in shares]
-    gc.freeze()  # the model is shared copy-on-write: keep the collector from touching it
-    thresholds = gc.get_threshold()
-    # Pages leave young reference cycles (Jinja's `with context` imports), found by the
-    # young collections; full ones would only walk the growing memos again and again.
-    gc.set_threshold(thresholds[0], thresholds[1], 1_000_000)
+    shares = share_out(jobs, cost, processes)
     pipes, workers, collected = [], [], False
     try:
-        # This process renders the first share itself: one copy of the model fewer than
-        # a worker per core (each worker's reference counts copy the pages it reads).
-        for chunk in slices[1:]:
+        for share in shares[1:]:
             receive, send = context.Pipe(duplex=False)
-            worker = context.Process(target=_worker, args=(renderer, chunk, signature, out, staging,
-                                                           previous, send, None, jobs))
+            worker = context.Process(target=_worker, args=(work, [jobs[i] for i in share], send))
             worker.start()
             send.close()
             pipes.append(receive)
             workers.append(worker)
-        try:
-            outcomes = [("ok", render_slice(renderer, slices[0], signature, out, staging, previous,
-                                            progress, jobs))]
-        except ContentError as bad:
-            outcomes = [("problems", bad.problems)]
+        outcomes: list[Outcome] = [_outcome(work, [jobs[i] for i in shares[0]], progress, processes)]
         for receive in pipes:
             try:
                 outcomes.append(receive.recv())
             except EOFError:
-                outcomes.append(("crash", "a rendering process died"))
+                outcomes.append(Crashed("a worker process died"))
         collected = True
     finally:
         for worker in workers:
             if not collected:  # this process failed: the others' work is moot
                 worker.terminate()
             worker.join()
-        gc.set_threshold(*thresholds)
-    problems = [p for status, value in outcomes if status == "problems" for p in value]
+    problems = [p for outcome in outcomes if isinstance(outcome, Failed) for p in outcome.problems]
     if problems:
         raise ContentError(problems)
-    for status, value in outcomes:
-        if status == "crash":
-            raise RuntimeError(value)
-    merged: list = [None] * len(routes)
-    for share, (_, value) in zip(shares, outcomes):
-        for i, result in zip(share, value):
+    for outcome in outcomes:
+        if isinstance(outcome, Crashed):
+            raise RuntimeError(outcome.traceback)
+    merged: list = [None] * len(jobs)
+    for share, outcome in zip(shares, outcomes):
+        for i, result in zip(share, outcome.results):
             merged[i] = result
     return merged
 
 
-def share_out(routes: list[Route], cost: Callable[[Route], float], jobs: int) -> list[list[int]]:
-    """Route indexes per process, costliest first to the least loaded, so that no process is
-    left alone with the timeline while the others are done (a 10k-story timeline takes 2 s)."""
-    costs = [cost(route) for route in routes]
-    loads = [(0.0, i) for i in range(jobs)]
-    shares: list[list[int]] = [[] for _ in range(jobs)]
-    for index in sorted(range(len(routes)), key=lambda i: -costs[i]):
-        load, job = heapq.heappop(loads)
-        shares[job].append(index)
-        heapq.heappush(loads, (load + costs[index], job))
+def share_out(jobs: Sequence[Job], cost: Callable[[Job], float], processes: int) -> list[list[int]]:
+    """Job indexes per process, costliest first to the least loaded, so that no process is
+    left alone with the largest job while the others are done (a 10k-story timeline takes 2 s)."""
+    costs = [cost(job) for job in jobs]
+    loads = [(0.0, i) for i in range(processes)]
+    shares: list[list[int]] = [[] for _ in range(processes)]
+    for index in sorted(range(len(jobs)), key=lambda i: -costs[i]):
+        load, process = heapq.heappop(loads)
+        shares[process].append(index)
+        heapq.heappush(loads, (load + costs[index], process))
     return [sorted(share) for share in shares]
 
 
-def render_slice(renderer: Renderer, routes: list[Route], signature: Callable[[Route, frozenset[str]], str],
-                 out: Path, staging: Staging | None, previous: dict[str, PageState],
-                 progress: Callable[[int, int], None] | None = None, scale: int = 1) -> list[tuple[PageState, bool]]:
-    """Render routes; write to `staging` those whose bytes differ from what `out` holds."""
+def run_share(work: Callable[[Job], Result], jobs: Sequence[Job], progress: Progress | None = None,
+              scale: int = 1) -> list[Result]:
+    """The jobs one after the other, telling `progress` every 500 (scaled to all processes)."""
     results = []
-    for n, route in enumerate(routes, 1):
-        data, looked_up = renderer.render(route)
-        digest_ = hashlib.sha1(data).hexdigest()
-        old = previous.get(route.url)
-        changed = not (old and old.hash == digest_ and (out / file_of(route.url)).is_file())
-        if changed and staging is not None:
-            staging.write(file_of(route.url), data)
-        results.append((PageState(signature(route, looked_up), digest_, looked_up), changed))
+    for n, job in enumerate(jobs, 1):
+        results.append(work(job))
         if progress and n % 500 == 0:
-            progress(n * scale, len(routes) * scale)
+            progress(n * scale, len(jobs) * scale)
     return results
 
 
-def _worker(renderer, routes, signature, out, staging, previous, send, progress, scale) -> None:
+def _outcome(work: Callable[[Job], Result], jobs: list[Job], progress: Progress | None, scale: int) -> Outcome:
     try:
-        send.send(("ok", render_slice(renderer, routes, signature, out, staging, previous, progress, scale)))
+        return Done(run_share(work, jobs, progress, scale))
     except ContentError as bad:
-        send.send(("problems", bad.problems))
+        return Failed(bad.problems)
+
+
+def _worker(work: Callable[[Job], Result], jobs: list[Job], send) -> None:  # noqa: ANN001 (a Connection)
+    try:
+        send.send(_outcome(work, jobs, None, 1))
     except BaseException:  # reported by the parent, which owns the terminal
-        send.send(("crash", traceback.format_exc()))
+        send.send(Crashed(traceback.format_exc()))
     finally:
         send.close()

@@ -1,19 +1,13 @@
-"""`serve`: build (drafts included), serve the output with live reload, rebuild on every save.
+"""`serve`: the HTTP side. Build (drafts included), serve the output with live reload until
+Ctrl-C; rebuilding on every save is rebuild.py's loop, which this module starts and listens to.
 
-Input: the content and templates directories. Output: the site in `out`, served over HTTP until
-Ctrl-C, and a terminal line per rebuild: what changed, what was written, how long it took.
-
-- `DevServer.watch` is our own watcher loop: the operating system reports saves (inotify,
-  through watchfiles, so 20,000 sources cost nothing between saves); once a burst has settled
-  it rebuilds, keeping the model and page records in memory (build.BuildMemory), and tells the
-  browsers to reload. livereload's own watcher polls and drops changes that arrive within 3 s
-  of a reload (`poll_tasks` in livereload/handlers.py), so a quick second save would be lost.
-- `DevServer` is what the rebuild thread and the web handlers share: the last build's problems
-  (shown over every page while the last good site stays served), whether a build is running
-  (requests wait rather than see a half-moved site), the connected browsers.
+- `DevServer` is one session: the sockets, the rebuild loop, the connected browsers and the
+  reload epoch (full reloads sent, and when each page was last served, so that a page served
+  before a reload whose socket came after it is reloaded too).
 - `livereload_app` is the one function that wraps the livereload package: its WebSocket, client
   script and static handler, plus what they lack (Origin and Host checks, no file system paths
-  sent, only the output directory served, no dotfiles, charsets, the site's 404 pages).
+  sent, only the output directory served, no dotfiles, charsets, the site's 404 pages), and the
+  overlay that shows the last build's problems over the last good page.
 """
 
 from __future__ import annotations
@@ -29,33 +23,22 @@ import re
 import signal
 import socket
 import sys
-import threading
-import time
-import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import tornado
-import watchfiles
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
 from tornado import httputil, web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.websocket import WebSocketClosedError
 
-from site_builder.build import BuildMemory, BuildOptions, build, shown_path
-from site_builder.errors import ContentError
+from site_builder.build import BuildOptions, shown_path
+from site_builder.rebuild import BUILD_WAIT, RebuildLoop
 
 EXIT_OK, EXIT_USAGE = 0, 2
 SAFE_TORNADO = (6, 5, 9)  # older StaticFileHandlers follow symlinks out of the served root
-SETTLE_MS = 30  # without a further change for this long, a burst of saves is over
-LONGEST_BURST_MS = 1000  # rebuild after this long even while changes keep coming
-WAKE_MS = 100  # the watcher looks up this often without changes (to learn it should stop)
-FLUSH_AFTER = 1.0  # seconds without a build before the page records are written to disk
-BUILD_WAIT = 30.0  # longest a request waits for a running build
-IGNORED = re.compile(r"^\.|~$|^#.*#$|\.(swp|swx|tmp)$|^4913$")  # hidden files, editors' backups and probes
-IN_PLACE = re.compile(r"\.(css|png|jpe?g|gif)$", re.IGNORECASE)  # livereload.js refreshes these without a reload
 LANGUAGE_DIR = re.compile(r"[A-Za-z0-9_-]+")
 HEAD_END = b"</head>"
 TYPES = {".html": "text/html", ".xml": "application/xml", ".css": "text/css", ".js": "text/javascript",
@@ -120,30 +103,6 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
-# Watching ----------------------------------------------------------------------------------
-def watched_roots(roots: Iterable[Path]) -> list[Path]:
-    """The directories to ask the OS about: each root, or its nearest existing ancestor
-    while it does not exist yet (so that creating it is seen)."""
-    found = []
-    for root in roots:
-        root = root.resolve()
-        while not root.is_dir() and root != root.parent:
-            root = root.parent
-        found.append(root)
-    return sorted(set(found))
-
-
-def is_source(path: str, roots: Iterable[Path], skip: Path) -> bool:
-    """Inside a root, outside the output, and neither hidden nor an editor's temporary file."""
-    where = Path(path)
-    if where == skip or skip in where.parents:
-        return False
-    for root in roots:
-        if root == where or root in where.parents:
-            return not any(IGNORED.search(part) for part in where.relative_to(root).parts)
-    return False
-
-
 class DevServer:
     """One `serve` session: sockets, the rebuild thread's results, the connected browsers."""
 
@@ -155,17 +114,10 @@ class DevServer:
         self.root = options.out.resolve()
         self.loopback = is_loopback(host)
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
-        self.problems: tuple[str, ...] = ()
-        self.builds, self.built = 0, threading.Condition()
-        self.idle, self.stopped = threading.Event(), threading.Event()
-        self.idle.set()
+        self.rebuilds = RebuildLoop(options, self.reload, log)
         self.browsers: set[LiveSocket] = set()  # these three are touched only on the event loop:
-        self.reloads = 0  # full reloads sent so far
+        self.reloads = 0  # full reloads sent so far: the reload epoch
         self.served: dict[str, int] = {}  # page path → `reloads` when it was last served
-        self.memory = BuildMemory(changed=set())  # the watcher says which files to look at
-        self.watcher = threading.Thread(target=self.watch, name="serve-watch", daemon=True)
-        self.watching = threading.Event()
-        self.last_build = 0.0
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
 
@@ -179,68 +131,18 @@ class DevServer:
         except ValueError:
             return False
 
-    # The rebuild thread ------------------------------------------------------------------
+    # The rebuild loop (rebuild.py) -----------------------------------------------------------
+    problems = property(lambda self: self.rebuilds.problems, doc="the last build's, shown over every page")
+    builds = property(lambda self: self.rebuilds.epochs.reported, doc="builds finished and reported")
+    stopped = property(lambda self: self.rebuilds.stopped)
+
     def start(self) -> None:
         """Start watching, then build once; problems are shown, not fatal."""
-        self.watcher.start()
-        self.watching.wait(BUILD_WAIT)  # the OS reports saves from here on: none is missed
-        self.rebuild("first build")
-
-    def watch(self) -> None:
-        """Wait for saves until stopped; rebuild once a burst of them has settled."""
-        roots = [p.resolve() for p in (self.options.content, self.options.templates)]
-        for changes in watchfiles.watch(*watched_roots(roots), watch_filter=lambda _, path: is_source(path, roots, self.root),
-                                        debounce=LONGEST_BURST_MS, step=SETTLE_MS, stop_event=self.stopped,
-                                        rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
-            self.watching.set()  # the first pass, changes or not, means the watch is in place
-            if not changes and self.memory.pending and time.monotonic() - self.last_build > FLUSH_AFTER:
-                self.memory.flush()  # idle: records on disk for a later `build` in another process
-            if changes:
-                self.memory.note(path for _, path in changes)
-                shown = sorted({shown_path(Path(path)) for _, path in changes})
-                self.rebuild(", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "") + " changed")
-        self.memory.flush()
-
-    def rebuild(self, what: str) -> None:
-        """Build, keep the outcome, and tell the browsers what to reload."""
-        before, start, report = self.problems, time.perf_counter(), None
-        self.idle.clear()
-        try:
-            report = build(self.options, memory=self.memory)
-            self.problems = ()
-        except ContentError as bad:
-            self.problems = tuple(map(str, bad.problems))
-        except Exception as bad:  # a bug, not the editor's fault: show it and keep serving
-            self.log(traceback.format_exc().rstrip())
-            self.problems = (f"internal error while building: {type(bad).__name__}: {bad} (traceback in the terminal)",)
-        finally:
-            self.idle.set()
-        ms, clock = (time.perf_counter() - start) * 1000, time.strftime("%H:%M:%S")
-        if report is None:
-            count = len(self.problems)
-            still = "still serving the last good site" if self.root.is_dir() else "nothing to serve until they are fixed"
-            self.log(f"{clock} {what}: {count} problem{'s' if count != 1 else ''}; {still}")
-            self.log("\n".join("  " + problem for problem in self.problems))
-            self.reload(["*"] if self.problems != before else [])
-        else:
-            changed = report.written + report.removed
-            self.log(f"{clock} {what}: {len(report.written)} written, {len(report.removed)} removed "
-                     f"of {report.pages} pages in {ms:.0f} ms" + (" (problems fixed)" if before else ""))
-            if 0 < len(changed) <= 5:
-                self.log("  " + ", ".join(changed))
-            if before or report.removed or any(not IN_PLACE.search(p) for p in report.written):
-                self.reload(["*"])
-            else:  # nothing, or CSS and images, which livereload.js refreshes in place
-                self.reload(["/" + p for p in report.written])
-        self.last_build = time.monotonic()
-        with self.built:
-            self.builds += 1
-            self.built.notify_all()
+        self.rebuilds.start()
 
     def wait_for_build(self, count: int, timeout: float) -> bool:
         """True once `count` builds have finished, the first included (for tests and tools)."""
-        with self.built:
-            return self.built.wait_for(lambda: self.builds >= count, timeout)
+        return self.rebuilds.wait_for_build(count, timeout)
 
     def reload(self, paths: list[str]) -> None:
         """From any thread: ask every browser to reload (a site path of CSS or images is refreshed in place)."""
@@ -283,8 +185,7 @@ class DevServer:
             for browser in list(self.browsers):
                 browser.close()
             await asyncio.wait([asyncio.ensure_future(http.close_all_connections())], timeout=2)
-            if self.watcher.is_alive():
-                self.watcher.join(BUILD_WAIT)
+            self.rebuilds.stop(BUILD_WAIT)
 
     def stop(self) -> None:
         """From any thread: stop serving and watching."""
@@ -364,8 +265,9 @@ class SiteFiles(StaticFileHandler):
     server = property(lambda self: self.settings["server"])
 
     async def prepare(self) -> None:
-        if not self.server.idle.is_set():  # a build is moving files in: wait for the whole site
-            await asyncio.get_running_loop().run_in_executor(None, self.server.idle.wait, BUILD_WAIT)
+        rebuilds = self.server.rebuilds
+        if not rebuilds.epochs.settled():  # a build is moving files in: wait for the whole site
+            await asyncio.get_running_loop().run_in_executor(None, rebuilds.wait_settled, BUILD_WAIT)
 
     def parse_url_path(self, url_path: str) -> str:
         # tornado has decoded %xx once; what is left is a path of plain segments or refused.

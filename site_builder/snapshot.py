@@ -8,7 +8,7 @@ file, what a body edit must leave alone (the front-matter's digest, the [[id]]s 
 links). `patched()` compares it with the content as it is now and gives back the Site when
 it can be brought up to date by swapping bodies, or None when only a full load will do.
 The snapshot itself is never changed: files re-read since it was taken are re-read each build
-(build.py records which), so a body edited and then restored is rendered again too.
+(the page records say which: state.py), so a body edited and then restored is rendered again too.
 
 Story bodies are not stored on disk: the Markdown cache holds what pages need, keyed by
 each version's `body_key`, so the snapshot stays a fraction of the content's size.
@@ -17,7 +17,6 @@ each version's `body_key`, so the snapshot stays a fraction of the content's siz
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -25,13 +24,12 @@ from pathlib import Path
 
 from site_builder.assemble import with_body
 from site_builder.errors import Problem
-from site_builder.load import STORY_NAME_RE, StoryFile, read_text, split_front_matter
+from site_builder.load import STORY_NAME_RE, Stamp, StoryFile, read_text, split_front_matter
 from site_builder.model import Site
 from site_builder.records import read_record, write_record
 from site_builder.wikilinks import scan_links
 
 VERSION = 2
-Stamp = tuple[int, int]  # (modification time in ns, size)
 
 
 @dataclass(frozen=True)
@@ -53,41 +51,18 @@ class Snapshot:
     bodies: str  # identity of the Markdown cache that holds every body of `site`
 
 
-def content_files(root: Path) -> dict[str, Stamp]:
-    """Every file the loader could read under `root` (hidden and backup files aside)."""
-    found: dict[str, Stamp] = {}
-    prefix = len(str(root)) + 1
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if name.startswith(".") or name.endswith("~"):
-                continue
-            path = os.path.join(directory, name)
-            try:
-                st = os.stat(path)
-            except OSError:  # removed while we looked: the next look sees it gone
-                continue
-            found[path[prefix:].replace(os.sep, "/")] = (st.st_mtime_ns, st.st_size)
-    return found
+@dataclass(frozen=True)
+class Patch:
+    """A snapshot's site brought up to date by swapping bodies."""
 
-
-def content_files_at(root: Path, paths: Iterable[Path]) -> dict[str, Stamp]:
-    """The stamps of these files under `root` that exist and the loader could read."""
-    found: dict[str, Stamp] = {}
-    for path in paths:
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or path.name.endswith("~"):
-            continue
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        found[rel.as_posix()] = (st.st_mtime_ns, st.st_size)
-    return found
+    site: Site
+    reread: frozenset[str]  # story files re-read (relative to the content root)
+    slugs: frozenset[str]  # their stories
 
 
 def take(key: str, files: dict[str, Stamp], stories: list[StoryFile], shown_root: str, site: Site,
          bodies: str) -> Snapshot:
+    """The snapshot of a freshly assembled site, under a new generation."""
     prefix = len(shown_root) + 1
     facts = {
         f.path[prefix:]: BodyFacts(f.front_digest, tuple(r.id for r in f.links), bool(f.body.strip()))
@@ -97,9 +72,9 @@ def take(key: str, files: dict[str, Stamp], stories: list[StoryFile], shown_root
 
 
 def patched(snapshot: Snapshot, files: dict[str, Stamp], also: Iterable[str], root: Path,
-            shown_root: str) -> tuple[Site, set[str], set[str]] | None:
-    """(the site as the content now is, story files it re-read, their slugs) or None when a
-    file was added, removed, or changed in anything but a story's body.
+            shown_root: str) -> Patch | None:
+    """The site as the content now is, or None when a file was added, removed, or changed in
+    anything but a story's body.
 
     Re-reads the story files whose stamps differ from the snapshot's and those in `also`
     (files an earlier build already re-read: their pages may show a body the snapshot
@@ -123,7 +98,7 @@ def patched(snapshot: Snapshot, files: dict[str, Stamp], also: Iterable[str], ro
             version = versions.get(slug)
             if version is not None and version.path == shown:
                 versions[slug] = with_body(version, body)
-    return replace(snapshot.site, stories=stories), reread, slugs
+    return Patch(replace(snapshot.site, stories=stories), frozenset(reread), frozenset(slugs))
 
 
 def _new_body(path: Path, shown: str, facts: BodyFacts) -> str | None:

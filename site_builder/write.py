@@ -1,12 +1,15 @@
 """Stage 4, write: pages into the output directory, all or nothing.
 
-Pages are rendered into a staging directory beside the output; only when every page rendered
-does it replace the output, whole (`swap_in`, a full build) or page by page (`move_in`). The
-files this replaces are deleted afterwards, in another process when there are many (`discard`).
+Each page's bytes are hashed as soon as they are rendered (in whichever process rendered them)
+and staged only when the output does not hold exactly these bytes already (`stage`). Pages
+wait in a staging directory beside the output; only when every page rendered does it replace
+the output (`publish`): whole (`swap_in`, a full build) or page by page (`move_in`). The files
+this replaces are deleted afterwards, in another process when there are many (`discard`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -16,6 +19,7 @@ from pathlib import Path
 
 DISCARD_LATER = 2000  # replaced pages; from this many, their files are deleted by another process
 DISCARDED = ".discard-"  # in the name of a directory of replaced pages being deleted
+
 
 def count_files(root: Path) -> int:
     """Files below root (links not followed): scandir's entry types need no stat per file."""
@@ -44,12 +48,51 @@ class Staging:
             return f"{self.root}/{name.replace('%', '%25').replace('/', '%2F')}"
         return f"{self.root}/{name}"
 
+    @classmethod
+    def beside(cls, out: Path, flat: bool, create: bool) -> Staging:
+        """The staging directory of this process for `out`, made empty when `create`."""
+        staging = cls(out.parent / f".{out.name}.staging-{os.getpid()}", flat)
+        if create:
+            if staging.root.exists():
+                shutil.rmtree(staging.root)
+            staging.root.mkdir(parents=True)
+        return staging
+
     def write(self, name: str, data: bytes) -> None:
         path = self.path(name)
         if not self.flat:
             os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
+
+    def clear(self, out: Path, written: int) -> None:
+        """Remove what is left of the staging directory (all of it, after a failed build)."""
+        if self.root.exists():
+            discard(self.root, out, later=written >= DISCARD_LATER)
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    hash: str  # sha1 of the bytes, for the page's record
+    written: bool  # staged, since the output lacked exactly these bytes
+
+
+def stage(staging: Staging | None, out: Path, name: str, data: bytes, old_hash: str | None) -> StagedFile:
+    """Stage `data` as the output file `name` unless `out` holds these bytes already (as the
+    last build's record of its hash says); with no staging (`check`), only tell."""
+    digest = hashlib.sha1(data).hexdigest()
+    changed = not (old_hash == digest and (out / name).is_file())
+    if changed and staging is not None:
+        staging.write(name, data)
+    return StagedFile(digest, changed)
+
+
+def publish(staging: Staging, out: Path, full: bool, written: list[str], removed: list[str], pages: int) -> None:
+    """Put the staged files in place: the whole tree after a full build, else file by file."""
+    if full:
+        swap_in(staging, out, pages)
+    else:
+        move_in(staging, out, written, removed)
 
 
 def swap_in(staging: Staging, out: Path, pages: int) -> None:
@@ -102,3 +145,20 @@ def discard(directory: Path, out: Path, later: bool) -> None:
     os.rename(directory, doomed)
     subprocess.Popen([rm, "-rf", "--", str(doomed)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                      stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def static_files(templates: Path) -> dict[str, Path]:
+    """Site path → file for templates/static, never following a link out of the templates."""
+    root = templates / "static"
+    found: dict[str, Path] = {}
+    if not root.is_dir():
+        return found
+    top = templates.resolve()
+    for directory, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(directory) / name
+            if name.startswith(".") or not path.resolve().is_relative_to(top) or not path.resolve().is_file():
+                continue
+            found["static/" + path.relative_to(root).as_posix()] = path
+    return found

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pages import tree
-from site_builder.build import BuildMemory, BuildOptions, build
+from site_builder.build import BuildOptions, BuildState, build
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("gen_corpus", ROOT / "benchmarks" / "gen_corpus.py")
@@ -86,13 +86,13 @@ def clean_build(root: Path, where: Path) -> dict:
 @pytest.mark.parametrize("memory", [False, True], ids=["new process each time", "serve"])
 def test_chain_of_edits_equals_clean_builds(site, tmp_path, memory):
     options = BuildOptions(site / "content", site / "templates", site / "public", cache_dir=site / ".cache", jobs=2)
-    kept = BuildMemory() if memory else None
-    first = build(options, memory=kept)
+    kept = BuildState(options, in_memory=True) if memory else None
+    first = build(options, state=kept)
     assert first.pages > 400, "too small to render in two processes"
     bodies_edited = 0
     for kind, apply in EDITS:
         apply(site)
-        report = build(options, memory=kept)
+        report = build(options, state=kept)
         if kept:
             kept.flush()
         assert tree(site / "public") == clean_build(site, tmp_path / "clean"), kind

@@ -12,7 +12,7 @@ from conftest import STORY_EN
 from pages import tree
 from site_builder import build as build_module
 from site_builder import write as write_module
-from site_builder.build import BuildMemory, BuildOptions, build
+from site_builder.build import BuildOptions, BuildState, build
 from site_builder.errors import ContentError
 
 
@@ -171,18 +171,18 @@ def test_body_edit_with_unknown_link_is_reported(make_site):
 
 
 def test_serve_memory_keeps_builds_equal_to_clean_builds(make_site, tmp_path):
-    """`serve` hands the same BuildMemory to every build; its records reach disk at flush."""
+    """`serve` hands the same BuildState to every build; its records reach disk at flush."""
     root = make_site()
-    memory = BuildMemory(changed=set())
     options = options_for(root)
-    build(options, memory=memory)
+    memory = BuildState.watched(options)
+    build(options, state=memory)
     for kind in ("body", "title", "zh body", "body link added", "fallback body", "entity name", "template",
                  "new story", "deleted translation", "renamed story", "new entity"):
         before = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
         EDITS[kind](root)
         after = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
         memory.note(str(p.resolve()) for p in before.keys() | after.keys() if before.get(p) != after.get(p))  # as the watcher does
-        build(options, memory=memory)
+        build(options, state=memory)
         assert not list((root / ".cache").glob("pages-*.pickle")), "stale records left on disk"
         assert tree(root / "public") == clean_tree(root, tmp_path), kind
         memory.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jinja2
 
-from site_builder.render import FragmentCache
+from site_builder.i18n import FragmentCache
 
 
 def test_cache_renders_a_body_once_per_key():
@@ -28,7 +28,7 @@ def test_each_environment_has_its_own_cache():
 def test_quicker_calls_still_pass_the_context_where_asked():
     """PageTemplateContext.call remembers which functions take no context; those marked
     with pass_context still get it, and built-ins, methods and macros are called as usual."""
-    from site_builder.render import PageTemplateContext
+    from site_builder.i18n import PageTemplateContext
 
     env = jinja2.Environment()
     env.context_class = PageTemplateContext

@@ -365,7 +365,7 @@ def test_broken_content_is_shown_and_the_last_good_site_stays(served):
 
 
 def test_an_engine_crash_is_shown_and_serving_goes_on(served, monkeypatch):
-    import site_builder.server as server_module
+    import site_builder.rebuild as server_module  # the rebuild loop calls build()
 
     root, server = served
 

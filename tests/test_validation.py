@@ -17,7 +17,8 @@ import pytest
 
 from conftest import OLDER_EN, PERSON, write_files
 from pages import parse, resolve, tree
-from site_builder.build import BuildOptions, load_site
+from site_builder.assemble import assemble
+from site_builder.load import load_content, shown_path
 from site_builder.cli import main
 from site_builder.wikilinks import scan_links
 from site_builder.markup import PLACEHOLDER_RE, render_markdown
@@ -551,7 +552,8 @@ def test_drafts_are_validated_even_when_not_published(make_site, capsys):
 
 # What valid content becomes ------------------------------------------------------------
 def site_model(root: Path, drafts: bool = False):
-    return load_site(BuildOptions(root / "content", root / "templates", root / "public", drafts=drafts))
+    """The assembled Site, as a build sees it (the first two stages only)."""
+    return assemble(load_content(root / "content", shown_path(root / "content")), drafts=drafts)
 
 
 def test_a_translation_inherits_every_field_it_does_not_set(make_site):

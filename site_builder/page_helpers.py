@@ -1,16 +1,18 @@
-"""Per-page helpers for templates: links from this page, texts in its language.
+"""The helpers templates call on a page: links from this page, texts in its language.
 
-A `PageContext` is made for every page render.py renders. Its helpers are hot (a list or the
+`PageHelpers` is made for every page render.py renders. Its helpers are hot (a list or the
 timeline calls them for every entry), so what does not depend on the page is computed once per
-build and kept in the Renderer's memos (dates, numbers, entity links, story cards).
+build and kept in a `PageMemo` the renderer hands to every page (dates, numbers, entity links,
+story cards, list entries); a fragment of a page in its own template comes from the
+`Fragment` function it is given. It knows nothing of the renderer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from babel.numbers import format_decimal
@@ -19,11 +21,8 @@ from markupsafe import Markup, escape
 from site_builder import urls
 from site_builder.config import LANGUAGES
 from site_builder.dates import format_partial
-from site_builder.model import Entity, Event, PartialDate, StoryVersion, Text
-
-if TYPE_CHECKING:
-    from site_builder.render import Renderer, Route
-
+from site_builder.model import Entity, Event, PartialDate, Site, StoryVersion, Text
+from site_builder.plan import Route
 
 SCHEMA_TYPES = {"person": "Person", "org": "Organization", "place": "Place"}
 
@@ -45,19 +44,36 @@ class StoryCard:
     path: str
 
 
-class PageContext:
+@dataclass
+class PageMemo:
+    """What the helpers compute once per build and share between pages (one per Renderer)."""
+
+    dates: dict[tuple, str] = field(default_factory=dict)  # (date, end, lang) → text, see PageHelpers.date
+    numbers: dict[tuple, str] = field(default_factory=dict)  # (number, lang) → text
+    links: dict[tuple, Markup] = field(default_factory=dict)  # see PageHelpers.entity_link
+    cards: dict[tuple, StoryCard] = field(default_factory=dict)  # see PageHelpers.card
+    items: dict[tuple, Markup] = field(default_factory=dict)  # see PageHelpers.story_item
+
+
+class Fragment(Protocol):
+    """Renders a piece of a page from its own template, with the page's helpers."""
+
+    def __call__(self, template: str, page: PageHelpers, **context: object) -> Markup: ...
+
+
+class PageHelpers:
     """Per-page helpers for templates: links relative to this page, names in its language.
 
-    Every entity lookup is recorded: build.py re-renders this page when one of them changes.
+    Every entity lookup is recorded: the page is rendered again when one of them changes.
     """
 
-    def __init__(self, renderer: Renderer, route: Route):
-        self.renderer, self.route = renderer, route
+    def __init__(self, site: Site, route: Route, memo: PageMemo, fragment: Fragment):
+        self.route, self.memo, self.fragment = route, memo, fragment
         self.url = route.url
-        self.lang = route.lang or renderer.default
-        self.default = renderer.default
-        self.config = renderer.config
-        self.site = renderer.site
+        self.default = site.config.default_language
+        self.lang = route.lang or self.default
+        self.config = site.config
+        self.site = site
         self.absolute_links = route.kind == "not_found"
         self.base_path = urlsplit(self.config.base_url).path or "/"
         # Links are relative, built from two prefixes: to the site's root and to this
@@ -114,21 +130,21 @@ class PageContext:
         build for each language and link prefix."""
         e = self.entity(entity_id)
         key = (self.lang, self.lang_prefix, self.root_prefix, entity_id)
-        found = self.renderer.links.get(key)
+        found = self.memo.links.get(key)
         if found is None:
             name, lang = e.name.pick(self.lang, self.default)
             lang_attr = f' lang="{LANGUAGES[lang].hreflang}"' if lang != self.lang else ""
             href = escape(self.href(urls.entity(self.lang, e)))
             found = Markup(f'<a href="{href}" class="entity-link entity-{e.type}"{lang_attr}>{escape(name)}</a>')
-            self.renderer.links[key] = found
+            self.memo.links[key] = found
         return found
 
     def card(self, story: StoryVersion) -> StoryCard:
         """What a list shows of a story, computed once per build and language."""
         key = (self.lang, story.slug)
-        found = self.renderer.cards.get(key)
+        found = self.memo.cards.get(key)
         if found is None:
-            found = self.renderer.cards[key] = StoryCard(
+            found = self.memo.cards[key] = StoryCard(
                 slug=story.slug, date_iso=story.date.isoformat(), date=self.date(story.date),
                 title=self.tr(story.title), title_lang=self.lang_attr(story.title),
                 summary=self.tr(story.summary), summary_lang=self.lang_attr(story.summary),
@@ -141,9 +157,9 @@ class PageContext:
         language, link depth and heading level: each story is listed by every entity it
         names, and entity pages list hundreds of stories."""
         key = (self.lang, self.lang_prefix, self.root_prefix, story.slug, level)
-        found = self.renderer.items.get(key)
+        found = self.memo.items.get(key)
         if found is None:
-            found = self.renderer.items[key] = self.renderer.fragment("_story_item.html", self, story=story, level=level)
+            found = self.memo.items[key] = self.fragment("_story_item.html", self, story=story, level=level)
         return found
 
     def story_schema(self, story: StoryVersion) -> dict:
@@ -185,18 +201,18 @@ class PageContext:
     def date(self, value: PartialDate | dt.date, end: PartialDate | None = None) -> str:
         """Babel's skeleton matching costs ~0.3 ms a call: each date is formatted once a build."""
         key = (value, end, self.lang)
-        found = self.renderer.dates.get(key)
+        found = self.memo.dates.get(key)
         if found is None:
             start = PartialDate(value.year, value.month, value.day) if isinstance(value, dt.date) else value
-            found = self.renderer.dates[key] = format_partial(start, self.lang, end)
+            found = self.memo.dates[key] = format_partial(start, self.lang, end)
         return found
 
     def event_when(self, event: Event) -> Markup:
         """An event's <time> element: one per entry of every event list and the timeline."""
         key = (event.date, event.end, self.lang, "when")
-        found = self.renderer.dates.get(key)
+        found = self.memo.dates.get(key)
         if found is None:
-            found = self.renderer.dates[key] = Markup('<time datetime="%s">%s</time>') % (event.date.iso(), self.date(event.date, event.end))
+            found = self.memo.dates[key] = Markup('<time datetime="%s">%s</time>') % (event.date.iso(), self.date(event.date, event.end))
         return found
 
     def year_label(self, year: int) -> str:
@@ -204,9 +220,9 @@ class PageContext:
 
     def number(self, value: int) -> str:
         key = (value, self.lang)
-        found = self.renderer.numbers.get(key)
+        found = self.memo.numbers.get(key)
         if found is None:
-            found = self.renderer.numbers[key] = format_decimal(value, locale=LANGUAGES[self.lang].locale)
+            found = self.memo.numbers[key] = format_decimal(value, locale=LANGUAGES[self.lang].locale)
         return found
 
     # Languages

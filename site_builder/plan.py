@@ -1,0 +1,200 @@
+"""Planning: which pages the site has, what each depends on, and which to render now.
+
+Input: the Site, the catalogs, the last good build's page records. Output: a `Plan` — the
+routes to render (each a page of DESIGN.md's table in one language, with the digests it is
+declared to depend on and an estimate of its cost) and the records of the pages kept as
+they are.
+
+A page's signature is the digests it is declared to depend on (a story's text, the heads of
+the stories a list shows…), the digests of the entities its templates looked up when it was
+last rendered, and the `base`: templates, catalogs, configuration, Markdown version and code.
+A page whose signature is unchanged and whose file is there is not rendered again. When only
+story bodies changed (a `PatchedSite`), the pages to render are known without looking at the
+others: those of the re-read stories.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder import markup, urls
+from site_builder.i18n import CatalogSet
+from site_builder.model import Entity, Site, StoryVersion
+from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
+from site_builder.urls import file_of
+from site_builder.write import count_files
+
+ENTITY_ORDER = ("person", "org", "place")
+# For sharing pages out between processes (`Planner.cost`): a list page's time per story
+# it lists, in story pages, measured at 10k stories.
+COST_PER_STORY = {"timeline": 0.33, "archive": 0.1, "feed": 0.045, "sitemap": 0.04, "tag": 0.01,
+                  "entity_index": 0.01, "home": 0.002, "tags": 0.002}
+
+
+@dataclass(frozen=True)
+class Route:
+    url: str
+    kind: str  # which page builder renders it (render.Renderer.page_<kind>)
+    lang: str | None
+    key: str = ""  # slug, entity id or tag, for builders that need one
+    deps: tuple[str, ...] = ()
+
+
+def digest(*parts: object) -> str:
+    return hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoryOrder:
+    """The archive's order of the stories per language, for older/newer links."""
+
+    site: Site
+    order: dict[str, list[str]]
+    position: dict[str, dict[str, int]]
+
+    @classmethod
+    def of(cls, site: Site) -> StoryOrder:
+        order = {lang: list(versions) for lang, versions in site.stories.items()}
+        return cls(site, order, {lang: {slug: i for i, slug in enumerate(slugs)} for lang, slugs in order.items()})
+
+    def neighbours(self, lang: str, slug: str) -> tuple[StoryVersion | None, StoryVersion | None]:
+        """(older, newer) story in the archive's order."""
+        order, i = self.order[lang], self.position[lang][slug]
+        versions = self.site.stories[lang]
+        older = versions[order[i + 1]] if i + 1 < len(order) else None
+        newer = versions[order[i - 1]] if i > 0 else None
+        return older, newer
+
+
+class Planner:
+    """Every route of one Site, with its declared dependencies and cost."""
+
+    def __init__(self, site: Site, order: StoryOrder):
+        self.site, self.order = site, order
+        self.config = site.config
+        self.default = site.config.default_language
+        self.heads = {
+            lang: digest(*(v.head_digest for v in versions.values())) for lang, versions in site.stories.items()
+        }
+
+    def routes(self) -> list[Route]:
+        site, routes = self.site, []
+        all_langs_heads = digest(*self.heads.values())
+        routes.append(Route("", "chooser", None))
+        routes.append(Route(urls.not_found(None), "not_found", None))
+        routes.append(Route("sitemap.xml", "sitemap", None, deps=(all_langs_heads, digest(*site.entities))))
+        for lang in site.config.languages:
+            versions = site.stories[lang]
+            heads = self.heads[lang]
+            routes += [
+                Route(urls.home(lang), "home", lang, deps=(heads,)),
+                Route(urls.stories(lang), "archive", lang, deps=(heads,)),
+                Route(urls.timeline(lang), "timeline", lang, deps=(heads,)),
+                Route(urls.tags(lang), "tags", lang, deps=(heads,)),
+                Route(urls.feed(lang), "feed", lang, deps=(heads,)),
+                Route(urls.not_found(lang), "not_found", lang),
+            ]
+            for tag in sorted({t for v in versions.values() for t in v.tags}):
+                routes.append(Route(urls.tag(lang, tag), "tag", lang, tag, deps=(heads,)))
+            routes += [self.story_route(lang, slug) for slug in versions]
+            for type_ in ENTITY_ORDER:
+                ids = [e.id for e in site.entities_of(type_)]
+                routes.append(Route(urls.entity_index(lang, type_), "entity_index", lang, type_, deps=(heads, digest(ids))))
+            for entity in site.entities.values():
+                deps = self.entity_deps(lang, entity)
+                routes.append(Route(urls.entity(lang, entity), "entity", lang, entity.id, deps=deps))
+                routes.append(Route(urls.entity_feed(lang, entity), "entity_feed", lang, entity.id, deps=deps))
+        return routes
+
+    def cost(self, route: Route) -> float:
+        """Roughly how long a page takes, in story pages (~0.7 ms), measured at 10k stories:
+        list pages grow with the stories they list."""
+        if route.kind in ("entity", "entity_feed"):
+            listed = len(self.site.mentions[route.lang].get(route.key, ())) + len(self.site.entity_events[route.lang].get(route.key, ()))
+            return (1.0 if route.kind == "entity" else 0.5) + listed * 0.05
+        if route.kind in COST_PER_STORY:
+            return 1.0 + COST_PER_STORY[route.kind] * len(self.site.stories[route.lang or self.default])
+        return 1.0
+
+    def story_route(self, lang: str, slug: str) -> Route:
+        version = self.site.stories[lang][slug]
+        return Route(urls.story(lang, slug), "story", lang, slug, deps=self.story_deps(lang, version))
+
+    def story_deps(self, lang: str, version: StoryVersion) -> tuple[str, ...]:
+        others = tuple(self.site.stories[other][version.slug].head_digest for other in self.config.languages)
+        return (version.digest, *others, *(v.head_digest for v in self.order.neighbours(lang, version.slug) if v))
+
+    def entity_deps(self, lang: str, entity: Entity) -> tuple[str, ...]:
+        site = self.site
+        slugs = set(site.mentions[lang].get(entity.id, ())) | {e.story for e in site.entity_events[lang].get(entity.id, ())}
+        versions = site.stories[lang]
+        structure = (site.children.get(entity.id), site.seated.get(entity.id),
+                     [p for p, _ in site.members.get(entity.id, ())])
+        return (entity.digest, digest(structure), *sorted(versions[s].head_digest for s in slugs))
+
+
+def templates_digest(templates: Path) -> str:
+    h = hashlib.sha1()
+    for path in sorted(templates.rglob("*")):
+        rel = path.relative_to(templates).as_posix()
+        if path.is_file() and not rel.startswith(("locale/", "static/")):
+            h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A page's signature (see the module's docstring): made in the render workers too."""
+
+    base: str
+    default: str
+    catalogs: dict[str, str]  # language → catalog digest
+    entities: dict[str, str]  # entity id → digest
+
+    def signature(self, route: Route, looked_up: frozenset[str]) -> str:
+        lang_digest = self.catalogs.get(route.lang or self.default, "")
+        looked = [(i, self.entities.get(i, "-")) for i in sorted(looked_up)]
+        return hashlib.sha1(repr((self.base, lang_digest, route.deps, looked)).encode()).hexdigest()
+
+
+@dataclass
+class Plan:
+    signer: Signer
+    todo: list[Route]  # to render
+    kept: dict[str, PageRecord]  # pages left as they are, by site path
+    reread: frozenset[str]  # story files swapped into the snapshot since it was taken
+    pages: int  # pages of the site (static files aside)
+
+
+def plan_pages(site: Site, planner: Planner, catalogs: CatalogSet, templates: Path, previous: PageRecords | None,
+               patched: PatchedSite | None, out: Path, output_is_ours: bool) -> Plan:
+    """What to render. `output_is_ours`: nothing but this builder writes into `out` (serve), so
+    its files need not be counted before trusting the records of them."""
+    base = digest(code_digest(), templates_digest(templates), site.config.digest, markup.MARKUP_VERSION,
+                  sorted(catalogs.digests.items()))
+    signer = Signer(base, site.config.default_language, dict(catalogs.digests),
+                    {i: e.digest for i, e in site.entities.items()})
+    old = previous.pages if previous else {}
+    kept: dict[str, PageRecord] = {}
+    reread = patched.reread if patched else frozenset()
+    if (patched is not None and previous is not None and previous.base == base
+            and previous.generation == patched.snapshot.generation
+            and (output_is_ours or count_files(out) == len(old))):
+        kept = {url: record for url, record in old.items() if not url.startswith("static/")}
+        todo = [planner.story_route(lang, slug) for slug in sorted(patched.slugs) for lang in site.config.languages
+                if slug in site.stories[lang]]
+        reread = reread | previous.reread
+    elif previous is None or previous.base != base:
+        todo = planner.routes()  # every page depends on what changed: no need to look
+    else:
+        todo = []
+        for route in planner.routes():
+            was = old.get(route.url)
+            if was and was.signature == signer.signature(route, was.looked_up) and (out / file_of(route.url)).is_file():
+                kept[route.url] = was
+            else:
+                todo.append(route)
+    pages = len(kept) + len(todo) - len({r.url for r in todo} & kept.keys())
+    return Plan(signer, todo, kept, frozenset(reread), pages)

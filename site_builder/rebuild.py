@@ -1,0 +1,166 @@
+"""`serve`'s rebuild loop: watch the sources, let a burst of saves settle, build, reload.
+
+Input: the content and templates directories. Output: the site in `--out`, rebuilt after every
+save, a terminal line per rebuild (what changed, what was written, how long it took) and, for
+the HTTP side (server.py), the last build's problems and which paths browsers should reload.
+
+- The operating system reports saves (inotify, through watchfiles, so 20,000 sources cost
+  nothing between saves); once a burst has settled for SETTLE_MS the loop rebuilds with the
+  same `BuildState` every time, which keeps the model and page records in memory, and writes
+  them to disk (`flush`) once no build ran for FLUSH_AFTER. livereload's own watcher polls and
+  drops changes that arrive within 3 s of a reload (`poll_tasks` in livereload/handlers.py),
+  so a quick second save would be lost: hence our own loop.
+- `Epochs` are MkDocs' server's build epochs, made explicit: builds started, builds whose
+  outcome is in place (requests wait for that rather than see a half-moved site), builds
+  reported (logged and announced to browsers; tests and tools wait for these).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import watchfiles
+
+from site_builder.build import BuildOptions, BuildState, build, shown_path
+from site_builder.errors import ContentError
+from site_builder.load import is_source_name
+
+SETTLE_MS = 30  # without a further change for this long, a burst of saves is over
+LONGEST_BURST_MS = 1000  # rebuild after this long even while changes keep coming
+WAKE_MS = 100  # the watcher looks up this often without changes (to learn it should stop)
+FLUSH_AFTER = 1.0  # seconds without a build before the page records are written to disk
+BUILD_WAIT = 30.0  # longest a request (or the first build) waits
+IN_PLACE = (".css", ".png", ".jpg", ".jpeg", ".gif")  # livereload.js refreshes these without a reload
+
+
+@dataclass
+class Epochs:
+    """How many builds were started, are finished (their output or problems in place) and
+    reported; the site is settled when every build started is finished."""
+
+    started: int = 0
+    finished: int = 0
+    reported: int = 0
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def advance(self, which: str) -> None:
+        with self.changed:
+            setattr(self, which, getattr(self, which) + 1)
+            self.changed.notify_all()
+
+    def settled(self) -> bool:
+        return self.finished == self.started
+
+    def wait(self, ready: Callable[[], bool], timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(ready, timeout)
+
+
+def watched_roots(roots: Iterable[Path]) -> list[Path]:
+    """The directories to ask the OS about: each root, or its nearest existing ancestor
+    while it does not exist yet (so that creating it is seen)."""
+    found = []
+    for root in roots:
+        root = root.resolve()
+        while not root.is_dir() and root != root.parent:
+            root = root.parent
+        found.append(root)
+    return sorted(set(found))
+
+
+def is_source(path: str, roots: Iterable[Path], skip: Path) -> bool:
+    """Inside a root, outside the output, and a source by name (load.is_source_name)."""
+    where = Path(path)
+    if where == skip or skip in where.parents:
+        return False
+    for root in roots:
+        if root == where or root in where.parents:
+            return all(is_source_name(part) for part in where.relative_to(root).parts)
+    return False
+
+
+class RebuildLoop:
+    """The rebuild thread of one `serve` session and what it leaves for the HTTP side."""
+
+    def __init__(self, options: BuildOptions, reload: Callable[[list[str]], None], log: Callable[[str], None]):
+        self.options, self.reload, self.log = options, reload, log
+        self.root = options.out.resolve()
+        self.state = BuildState.watched(options)  # the watcher says which files to look at
+        self.problems: tuple[str, ...] = ()  # of the last build; the last good site stays served
+        self.epochs = Epochs()
+        self.stopped, self.watching = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self.watch, name="serve-watch", daemon=True)
+        self.last_build = 0.0
+
+    def start(self) -> None:
+        """Start watching, then build once; problems are shown, not fatal."""
+        self.thread.start()
+        self.watching.wait(BUILD_WAIT)  # the OS reports saves from here on: none is missed
+        self.rebuild("first build")
+
+    def watch(self) -> None:
+        """Wait for saves until stopped; rebuild once a burst of them has settled."""
+        roots = [p.resolve() for p in (self.options.content, self.options.templates)]
+        for changes in watchfiles.watch(*watched_roots(roots), watch_filter=lambda _, path: is_source(path, roots, self.root),
+                                        debounce=LONGEST_BURST_MS, step=SETTLE_MS, stop_event=self.stopped,
+                                        rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
+            self.watching.set()  # the first pass, changes or not, means the watch is in place
+            if not changes and self.state.unsaved and time.monotonic() - self.last_build > FLUSH_AFTER:
+                self.state.flush()  # idle: records on disk for a later `build` in another process
+            if changes:
+                self.state.note(path for _, path in changes)
+                shown = sorted({shown_path(Path(path)) for _, path in changes})
+                self.rebuild(", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "") + " changed")
+        self.state.flush()
+
+    def rebuild(self, what: str) -> None:
+        """Build, keep the outcome, and tell the browsers what to reload."""
+        before, start, report = self.problems, time.perf_counter(), None
+        self.epochs.advance("started")
+        try:
+            report = build(self.options, state=self.state)
+            self.problems = ()
+        except ContentError as bad:
+            self.problems = tuple(map(str, bad.problems))
+        except Exception as bad:  # a bug, not the editor's fault: show it and keep serving
+            self.log(traceback.format_exc().rstrip())
+            self.problems = (f"internal error while building: {type(bad).__name__}: {bad} (traceback in the terminal)",)
+        finally:
+            self.epochs.advance("finished")
+        ms, clock = (time.perf_counter() - start) * 1000, time.strftime("%H:%M:%S")
+        if report is None:
+            count = len(self.problems)
+            still = "still serving the last good site" if self.root.is_dir() else "nothing to serve until they are fixed"
+            self.log(f"{clock} {what}: {count} problem{'s' if count != 1 else ''}; {still}")
+            self.log("\n".join("  " + problem for problem in self.problems))
+            self.reload(["*"] if self.problems != before else [])
+        else:
+            changed = report.written + report.removed
+            self.log(f"{clock} {what}: {len(report.written)} written, {len(report.removed)} removed "
+                     f"of {report.pages} pages in {ms:.0f} ms" + (" (problems fixed)" if before else ""))
+            if 0 < len(changed) <= 5:
+                self.log("  " + ", ".join(changed))
+            if before or report.removed or any(not p.lower().endswith(IN_PLACE) for p in report.written):
+                self.reload(["*"])
+            else:  # nothing, or CSS and images, which livereload.js refreshes in place
+                self.reload(["/" + p for p in report.written])
+        self.last_build = time.monotonic()
+        self.epochs.advance("reported")
+
+    def wait_settled(self, timeout: float) -> bool:
+        """True once no build is running (False after `timeout` seconds of one)."""
+        return self.epochs.wait(self.epochs.settled, timeout)
+
+    def wait_for_build(self, count: int, timeout: float) -> bool:
+        """True once `count` builds have been reported, the first included (for tests and tools)."""
+        return self.epochs.wait(lambda: self.epochs.reported >= count, timeout)
+
+    def stop(self, timeout: float = BUILD_WAIT) -> None:
+        self.stopped.set()
+        if self.thread.is_alive() and threading.current_thread() is not self.thread:
+            self.thread.join(timeout)
