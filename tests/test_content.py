@@ -360,6 +360,8 @@ def zh_story_texts():
             yield f"{path}: title", str(meta["title"])
             yield f"{path}: summary", str(meta["summary"])
             yield f"{path}: body", body
+        for event in meta.get("events") or []:  # event titles are {en, zh} maps in the original
+            yield f"{path}: event {event['date']}", event["title"]["zh"]
 
 
 def test_zh_stories_name_entities_by_their_chinese_names():
