@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.content  # `pytest -m content` checks the bundled briefing alone
+
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
 STORIES = CONTENT / "stories"
@@ -303,6 +305,107 @@ def test_check_zh_rejects_untranslated_text():
     with pytest.raises(AssertionError):
         check_zh("重庆 the meeting was held at the Foreign Affairs Office", "probe")
     check_zh("京畿道GBSA与[[liangjiang-new-area]]签约", "probe")
+
+
+# ---------------------------------------------------------------- Chinese names
+def zh_name(eid):
+    name = ENTITY_DATA[eid][0][2]["name"]
+    return name.get("zh") if isinstance(name, dict) else None
+
+
+def latin_names(eid):
+    """The entity's English name and aliases (not its abbreviation, which Chinese uses too)."""
+    data = ENTITY_DATA[eid][0][2]
+    short = data.get("short")
+    shorts = set(short.values()) if isinstance(short, dict) else {short}
+    names = [english_names()[eid]] + [a for a in data.get("aliases") or [] if a not in shorts]
+    return [n for n in names if len(n) >= 4 and re.search(r"[A-Za-z]", n)]
+
+
+def rendered_zh(text):
+    """Text as a zh page shows it: [[id]] becomes the zh name (or the English one it falls back to)."""
+    def show(m):
+        eid = m.group(1).strip()
+        return m.group(2) or zh_name(eid) or english_names()[eid]
+    return re.sub(r"\]\([^)]*\)", "]", LINK_RE.sub(show, text))
+
+
+def without_names_lacking_chinese(text):
+    """The text with every name that has no Chinese form taken out (longest first), so that
+    what is left is Chinese or Latin words that a Chinese form should have replaced."""
+    names = sorted({n for eid in ALL_IDS if not zh_name(eid) for n in latin_names(eid) + [english_names()[eid]]},
+                   key=len, reverse=True)
+    for name in names:
+        text = text.replace(name, "〇")
+    return text
+
+
+def english_where_chinese_exists(text):
+    """(id, English name) for each entity with a zh name that the zh text calls by its English name."""
+    found = []
+    for m in LINK_RE.finditer(text):
+        eid, shown = m.group(1).strip(), m.group(2)
+        if shown and zh_name(eid) and re.search(r"[A-Za-z]", shown) and not re.search(r"[A-Za-z]", zh_name(eid)):
+            found.append((eid, shown))
+    plain = without_names_lacking_chinese(rendered_zh(text))
+    for eid in sorted(ALL_IDS):
+        if zh_name(eid):
+            found += [(eid, n) for n in latin_names(eid) if re.search(rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])", plain)]
+    return found
+
+
+def zh_story_texts():
+    for (slug, lang), (path, meta, body) in sorted(STORY_DATA.items()):
+        if lang == "zh":
+            yield f"{path}: title", str(meta["title"])
+            yield f"{path}: summary", str(meta["summary"])
+            yield f"{path}: body", body
+        for event in meta.get("events") or []:  # event titles are {en, zh} maps in the original
+            yield f"{path}: event {event['date']}", event["title"]["zh"]
+
+
+def test_zh_stories_name_entities_by_their_chinese_names():
+    for where, text in zh_story_texts():
+        assert not english_where_chinese_exists(text), f"{where}: {english_where_chinese_exists(text)}"
+
+
+def test_the_chinese_name_check_catches_english_names():
+    assert english_where_chinese_exists("唐良智会参观Pangyo Techno Valley。") == [
+        ("pangyo-techno-valley", "Pangyo Techno Valley")]
+    assert english_where_chinese_exists("[[pangyo-techno-valley|Pangyo]]的企业") == [
+        ("pangyo-techno-valley", "Pangyo")]
+    assert english_where_chinese_exists("[[pangyo-techno-valley]]与Korea Investment Partners") == []
+
+
+def long_latin_runs(text, words=4):
+    """Runs of `words`+ Latin-script words in a sentence, names without a Chinese form aside."""
+    runs = []
+    for sentence in re.split(r"[。！？；\n]", without_names_lacking_chinese(rendered_zh(text))):
+        for run in LATIN_RUN_RE.findall(sentence):
+            if len(re.findall(r"[A-Za-z][A-Za-z0-9'’.-]*", run)) >= words:
+                runs.append(run)
+    return runs
+
+
+def test_no_zh_sentence_has_four_latin_words_but_names_without_a_chinese_form():
+    for where, text in zh_story_texts():
+        assert not long_latin_runs(text), f"{where}: {long_latin_runs(text)}"
+
+
+def test_the_latin_run_check_catches_untranslated_phrases():
+    assert long_latin_runs("代表团参观了the film technology studio。") == ["the film technology studio"]
+    assert long_latin_runs("陶艺团体[[chengdu-mingyue-ceramic-society]]签署协议。") == []
+
+
+def test_people_and_organisations_with_a_chinese_name_cite_where_it_was_found():
+    for eid, defs in ENTITY_DATA.items():
+        kind, path, data = defs[0]
+        if kind == "places" or not zh_name(eid):
+            continue
+        sources = data.get("sources") or []
+        assert sources, f"{path}: the Chinese name {zh_name(eid)} has no source"
+        for source in sources:
+            assert source.get("publisher") and source.get("title"), f"{path}: a source needs publisher and title"
 
 
 # ---------------------------------------------------------------- own words
