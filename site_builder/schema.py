@@ -331,6 +331,3 @@ SITE_SCHEMA = {
     "tags": (Reader.tag_names, False),
     "description": (Reader.text, False), "licence": (Reader.text, False),
 }
-
-
-# Files ---------------------------------------------------------------------------------

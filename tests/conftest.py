@@ -1,14 +1,22 @@
-"""Shared fixtures: a small bilingual site written inline into tmp_path, and ways to build it."""
+"""Shared fixtures: a small bilingual site written inline into tmp_path, and ways to build it.
+
+- `make_site(files)`: a project directory with content/ and a copy of the templates.
+- `build(root, **options)`: build a project (any BuildOptions field, or `state`, may be given).
+- `tree(root)`: every file under a directory and its digest, to compare two outputs.
+- `clean_tree(root, where, **options)`: what a clean build of the project writes (cold cache).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from site_builder.build import BuildOptions, build
+from site_builder import build as pipeline
+from site_builder.build import BuildOptions, BuildReport, BuildState
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -145,7 +153,28 @@ def make_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return make
 
 
-def build_site(root: Path, **options) -> object:
-    """Build root/content with root/templates into root/public."""
-    return build(BuildOptions(root / "content", root / "templates", root / "public",
-                              cache_dir=root / ".cache", **options))
+def options(root: Path, **overrides) -> BuildOptions:
+    """root/content with root/templates into root/public, caching in root/.cache, unless overridden."""
+    return BuildOptions(**{"content": root / "content", "templates": root / "templates", "out": root / "public",
+                           "cache_dir": root / ".cache", **overrides})
+
+
+def build(root: Path, state: BuildState | None = None, **overrides) -> BuildReport:
+    """Build a project (see `options`); `state` as `serve` passes it."""
+    return pipeline.build(options(root, **overrides), state=state)
+
+
+build_site = build  # the name older tests use
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Relative path → sha1 of every file under root."""
+    return {p.relative_to(root).as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def clean_tree(root: Path, where: Path, **overrides) -> dict[str, str]:
+    """The output of a clean build of the project (into `where`, emptied first, cache there too)."""
+    shutil.rmtree(where, ignore_errors=True)
+    build(root, **{"out": where / "public", "cache_dir": where / "cache", **overrides})
+    return tree(where / "public")

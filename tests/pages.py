@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
+
+from conftest import tree  # noqa: F401 (one definition; tests import it from either)
 
 
 class Page(HTMLParser):
@@ -51,12 +52,6 @@ class Page(HTMLParser):
 
 def parse(path: Path) -> Page:
     return Page(path.read_text("utf-8"))
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Relative path → sha1 of every file under root."""
-    return {p.relative_to(root).as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def url_of(root: Path, path: Path) -> str:

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASE_FILES, REPO, write_files
-from site_builder.build import BuildOptions, build
+from conftest import BASE_FILES, REPO, build, write_files
 
 CI = os.environ.get("CI") == "true"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -46,16 +45,15 @@ def java() -> str | None:
 
 def build_real(root: Path) -> Path:
     """The bundled content/ built with the real templates into root/public."""
-    out = root / "public"
-    build(BuildOptions(REPO / "content", REPO / "templates", out, cache_dir=root / ".cache"))
-    return out
+    build(root, content=REPO / "content", templates=REPO / "templates")
+    return root / "public"
 
 
 def build_small(root: Path) -> Path:
     """conftest's small site (with an untranslated story) built into root/srv/briefing."""
     write_files(root, BASE_FILES)
     out = root / "srv" / SMALL_BASE_PATH
-    build(BuildOptions(root / "content", REPO / "templates", out, cache_dir=root / ".cache"))
+    build(root, templates=REPO / "templates", out=out)
     return out
 
 

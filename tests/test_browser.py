@@ -14,6 +14,8 @@ import pytest
 
 from sites import AXE_JS, CHROMIUM, CHROMIUM_ARGS, SMALL_BASE_PATH, build_real, build_small, need, page_types, serve
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 try:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright

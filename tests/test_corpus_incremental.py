@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from pages import tree
-from site_builder.build import BuildOptions, BuildState, build
+from conftest import build, clean_tree, options, tree
+from site_builder.build import BuildState
+
+pytestmark = pytest.mark.slow  # a generated corpus built 34 times, in two processes
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("gen_corpus", ROOT / "benchmarks" / "gen_corpus.py")
@@ -77,25 +79,18 @@ def site(corpus, tmp_path) -> Path:
     return root
 
 
-def clean_build(root: Path, where: Path) -> dict:
-    shutil.rmtree(where, ignore_errors=True)
-    build(BuildOptions(root / "content", root / "templates", where / "public", cache_dir=where / "cache", jobs=2))
-    return tree(where / "public")
-
-
 @pytest.mark.parametrize("memory", [False, True], ids=["new process each time", "serve"])
 def test_chain_of_edits_equals_clean_builds(site, tmp_path, memory):
-    options = BuildOptions(site / "content", site / "templates", site / "public", cache_dir=site / ".cache", jobs=2)
-    kept = BuildState(options, in_memory=True) if memory else None
-    first = build(options, state=kept)
+    kept = BuildState(options(site, jobs=2), in_memory=True) if memory else None
+    first = build(site, state=kept, jobs=2)
     assert first.pages > 400, "too small to render in two processes"
     bodies_edited = 0
     for kind, apply in EDITS:
         apply(site)
-        report = build(options, state=kept)
+        report = build(site, state=kept, jobs=2)
         if kept:
             kept.flush()
-        assert tree(site / "public") == clean_build(site, tmp_path / "clean"), kind
+        assert tree(site / "public") == clean_tree(site, tmp_path / "clean", jobs=2), kind
         if "body" in kind:  # the pages of the stories whose bodies changed since the last full load
             bodies_edited += 1
             assert 0 < report.rendered <= 2 * bodies_edited, (kind, report.rendered)

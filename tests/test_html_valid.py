@@ -14,6 +14,8 @@ import pytest
 
 from sites import VNU_JAR, build_real, build_small, java, need
 
+pytestmark = pytest.mark.slow  # the Nu HTML checker (Java) over every page
+
 
 def vnu(*paths) -> list[dict]:
     """The checker's error messages for files or folders (HTML, CSS and SVG)."""

@@ -98,16 +98,6 @@ def test_no_mo_files_are_committed():
     assert tracked.stdout == ""
 
 
-@pytest.mark.parametrize("argv", [[], ["build", "--help"], ["serve", "--help"], ["check", "--help"],
-                                  ["new", "--help"], ["i18n", "--help"]])
-def test_every_command_has_help(argv, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(argv or ["--help"])
-    assert exit_.value.code == 0
-    out = capsys.readouterr().out
-    assert "usage:" in out and len(out.splitlines()) > 3
-
-
 def test_bad_usage_exits_2_with_a_hint(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["biuld"])

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import STORY_EN
-from pages import tree
+from conftest import STORY_EN, build, clean_tree, options, tree
 from site_builder import build as build_module
 from site_builder import write as write_module
-from site_builder.build import BuildOptions, BuildState, build
+from site_builder.build import BuildState
 from site_builder.errors import ContentError
 
 
@@ -59,22 +58,18 @@ EDITS = {
 @pytest.mark.parametrize("kind", sorted(EDITS))
 def test_incremental_build_equals_clean_build(make_site, tmp_path, kind):
     root = make_site()
-    options = BuildOptions(root / "content", root / "templates", root / "public", cache_dir=root / ".cache")
-    build(options)
+    build(root)
     EDITS[kind](root)
-    report = build(options)
+    report = build(root)
     assert report.rendered < report.pages or kind in ("base template", "site.yaml", "catalog")
-    clean = BuildOptions(root / "content", root / "templates", tmp_path / "clean", cache_dir=tmp_path / "clean-cache")
-    build(clean)
-    assert tree(root / "public") == tree(tmp_path / "clean")
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_body_edit_rerenders_only_that_storys_pages(make_site):
     root = make_site()
-    options = BuildOptions(root / "content", root / "templates", root / "public", cache_dir=root / ".cache")
-    build(options)
+    build(root)
     EDITS["body"](root)
-    report = build(options)
+    report = build(root)
     # The English body is also the fallback nowhere (the story is translated): one page.
     assert report.written == ["en/stories/gbsa-centre/index.html"]
     assert report.markdown_rendered == 1
@@ -82,90 +77,78 @@ def test_body_edit_rerenders_only_that_storys_pages(make_site):
 
 def test_removed_output_file_is_rewritten(make_site):
     root = make_site()
-    options = BuildOptions(root / "content", root / "templates", root / "public", cache_dir=root / ".cache")
-    build(options)
+    build(root)
     (root / "public/en/timeline/index.html").unlink()
-    report = build(options)
+    report = build(root)
     assert report.written == ["en/timeline/index.html"]
 
 
 def test_deleted_output_directory_triggers_a_full_build(make_site):
     root = make_site()
-    options = BuildOptions(root / "content", root / "templates", root / "public", cache_dir=root / ".cache")
-    build(options)
+    build(root)
     before = tree(root / "public")
     shutil.rmtree(root / "public")
-    build(options)
+    build(root)
     assert tree(root / "public") == before
-
-
-def options_for(root: Path, out: str = "public") -> BuildOptions:
-    return BuildOptions(root / "content", root / "templates", root / out, cache_dir=root / ".cache")
-
-
-def clean_tree(root: Path, tmp_path: Path) -> dict:
-    out = tmp_path / f"clean-{len(list(tmp_path.iterdir()))}"
-    build(BuildOptions(root / "content", root / "templates", out / "public", cache_dir=out / "cache"))
-    return tree(out / "public")
 
 
 def test_body_edit_skips_loading_the_content(make_site, monkeypatch):
     root = make_site()
-    build(options_for(root))
+    build(root)
 
     def no_loading(*args, **kwargs):
         raise AssertionError("the content was loaded again")
 
     monkeypatch.setattr(build_module, "load_content", no_loading)
     EDITS["body"](root)
-    report = build(options_for(root))
+    report = build(root)
     assert report.written == ["en/stories/gbsa-centre/index.html"]
     EDITS["template"](root)  # no content changed: the model comes from the snapshot too
-    assert build(options_for(root)).written
+    assert build(root).written
 
 
 def test_body_edit_then_revert_equals_clean_build(make_site, tmp_path):
     root = make_site()
     story = root / "content/stories/new-door.en.md"
     original, stamp = story.read_bytes(), story.stat()
-    build(options_for(root))
+    build(root)
     EDITS["fallback body"](root)
-    build(options_for(root))
+    build(root)
     EDITS["zh body"](root)  # another story
-    build(options_for(root))
+    build(root)
     story.write_bytes(original)  # back to the snapshot's bytes and, as `cp -p` would, its stamp
     os.utime(story, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-    build(options_for(root))
-    assert tree(root / "public") == clean_tree(root, tmp_path)
+    build(root)
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_snapshot_from_another_output_is_not_trusted(make_site, tmp_path):
     root = make_site()
-    build(options_for(root, "a"))
+    build(root, out=root / "a")
     EDITS["entity name"](root)
-    build(options_for(root, "b"))  # the snapshot now reflects the edit; a's pages do not
+    build(root, out=root / "b")  # the snapshot now reflects the edit; a's pages do not
     EDITS["body"](root)
-    build(options_for(root, "a"))
-    assert tree(root / "a") == clean_tree(root, tmp_path)
+    build(root, out=root / "a")
+    assert tree(root / "a") == clean_tree(root, tmp_path / "clean")
 
 
 def test_cleared_markdown_cache_loads_the_content_again(make_site, tmp_path):
     root = make_site()
-    build(options_for(root))
+    build(root)
     (root / ".cache/markdown.sqlite").unlink()
     EDITS["template"](root)
-    report = build(options_for(root))
+    report = build(root)
     assert report.markdown_rendered == 3
-    assert tree(root / "public") == clean_tree(root, tmp_path)
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
 def test_body_edit_with_unknown_link_is_reported(make_site):
     root = make_site()
-    build(options_for(root))
+    build(root)
     before = tree(root / "public")
     edit(root / "content/stories/new-door.en.md", "An untranslated", "An [[nowhere]] untranslated")
     with pytest.raises(ContentError) as raised:
-        build(options_for(root))
+        build(root)
     assert [(p.path.endswith("new-door.en.md"), p.line) for p in raised.value.problems] == [(True, 16)]
     assert tree(root / "public") == before
 
@@ -173,24 +156,23 @@ def test_body_edit_with_unknown_link_is_reported(make_site):
 def test_serve_memory_keeps_builds_equal_to_clean_builds(make_site, tmp_path):
     """`serve` hands the same BuildState to every build; its records reach disk at flush."""
     root = make_site()
-    options = options_for(root)
-    memory = BuildState.watched(options)
-    build(options, state=memory)
+    memory = BuildState.watched(options(root))
+    build(root, state=memory)
     for kind in ("body", "title", "zh body", "body link added", "fallback body", "entity name", "template",
                  "new story", "deleted translation", "renamed story", "new entity"):
         before = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
         EDITS[kind](root)
         after = {p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
         memory.note(str(p.resolve()) for p in before.keys() | after.keys() if before.get(p) != after.get(p))  # as the watcher does
-        build(options, state=memory)
+        build(root, state=memory)
         assert not list((root / ".cache").glob("pages-*.pickle")), "stale records left on disk"
-        assert tree(root / "public") == clean_tree(root, tmp_path), kind
+        assert tree(root / "public") == clean_tree(root, tmp_path / "clean"), kind
         memory.flush()
         assert list((root / ".cache").glob("pages-*.pickle"))
     story = root / "content/stories/gbsa-centre.en.md"
     story.write_text(story.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     # a new process; the translation was deleted above, so the Chinese page shows this text too
-    assert sorted(build(options).written) == ["en/stories/gbsa-centre/index.html", "zh/stories/gbsa-centre/index.html"]
+    assert sorted(build(root).written) == ["en/stories/gbsa-centre/index.html", "zh/stories/gbsa-centre/index.html"]
 
 
 def test_replaced_pages_are_deleted_by_another_process(make_site, tmp_path, monkeypatch):
@@ -200,14 +182,14 @@ def test_replaced_pages_are_deleted_by_another_process(make_site, tmp_path, monk
 
     monkeypatch.setattr(write_module, "DISCARD_LATER", 1)
     root = make_site()
-    build(options_for(root))
+    build(root)
     EDITS["base template"](root)
-    report = build(options_for(root))
+    report = build(root)
     assert len(report.written) > 10
-    assert tree(root / "public") == clean_tree(root, tmp_path)
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
     shutil.rmtree(root / ".cache")  # no page records: a full build, swapped in whole
-    build(options_for(root))
-    assert tree(root / "public") == clean_tree(root, tmp_path)
+    build(root)
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
     for _ in range(200):
         left = [p.name for p in root.iterdir() if p.name.startswith(".public")]
         if not left:

@@ -1,6 +1,7 @@
 """`serve` in a real browser: edits reach the open page without a manual reload, a broken file
 shows its problems over the last good page and a fix clears them, an entity's new name reaches
-the stories that name it, and a stylesheet change is applied without reloading the page.
+the stories that name it. (A burst of saves and in-place stylesheet refreshes are tested at the
+protocol level, in test_server.py.)
 
 Playwright drives Debian's chromium against `python -m site_builder serve --port 0` started in
 a subprocess; every wait is bounded and the server is always stopped.
@@ -21,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PERSON, REPO, STORY_EN, write_files
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -129,20 +132,6 @@ def test_an_edit_reaches_the_open_page(site):
     server.expect(r"gbsa-centre\.en\.md changed: \d+ written")
 
 
-def test_five_quick_saves_end_on_the_last(site):
-    from playwright.sync_api import expect
-
-    root, server, page = site
-    open_page(page, server.url + STORY_PATH)
-    for n in range(1, 6):
-        save(root, {STORY: STORY_EN.replace("opened a centre", f"opened save {n} of a centre")})
-        time.sleep(0.002)  # one burst: an editor saving in steps, or a script
-    expect(page.locator("main")).to_contain_text("opened save 5 of a centre", timeout=WAIT)
-    server.expect(r"gbsa-centre\.en\.md changed")
-    time.sleep(0.5)
-    assert [line for line in list(server.lines.queue) if " changed" in line] == []  # one rebuild, not five
-
-
 def test_broken_front_matter_is_shown_then_cleared(site):
     from playwright.sync_api import expect
 
@@ -170,14 +159,3 @@ def test_an_entity_rename_reaches_the_story_that_names_it(site):
     save(root, {"content/people/kang-sungcheon.yaml": PERSON.replace("Kang Sungcheon", "Kang Sung-cheon")})
     expect(page.locator("main")).to_contain_text("Kang Sung-cheon", timeout=WAIT)
     expect(page.locator("main")).not_to_contain_text("Kang Sungcheon", timeout=WAIT)
-
-
-def test_a_stylesheet_change_applies_without_a_reload(site):
-    root, server, page = site
-    open_page(page, server.url + STORY_PATH)
-    page.evaluate("window.notReloaded = true")
-    css = (root / "templates/static/site.css").read_text(encoding="utf-8")
-    save(root, {"templates/static/site.css": css + "\nbody { outline: 3px solid rgb(1, 2, 3); }\n"})
-    page.wait_for_function("() => getComputedStyle(document.body).outlineColor === 'rgb(1, 2, 3)'", timeout=WAIT)
-    assert page.evaluate("window.notReloaded") is True
-    server.expect(r"site\.css changed: 1 written")

@@ -27,8 +27,8 @@ import pytest
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from conftest import BASE_FILES, PERSON, REPO, STORY_EN, TEMPLATES, write_files
-from site_builder.build import BuildOptions, build
+from conftest import BASE_FILES, PERSON, REPO, STORY_EN, TEMPLATES, clean_tree, options, tree, write_files
+from site_builder.build import build
 from site_builder.server import DevServer, client_snippet
 
 TIMEOUT = 10
@@ -41,9 +41,7 @@ STORY_URL = "/en/stories/gbsa-centre/"
 def running(root: Path, host: str = "127.0.0.1"):
     """A DevServer on a free port, in a thread, always stopped; its terminal lines in .lines."""
     lines: list[str] = []
-    options = BuildOptions(root / "content", root / "templates", root / "public", drafts=True,
-                           cache_dir=root / ".cache")
-    server = DevServer(options, host, 0, log=lines.append)
+    server = DevServer(options(root, drafts=True), host, 0, log=lines.append)
     server.lines = lines
     thread = threading.Thread(target=asyncio.run, args=(server.run(),), daemon=True)
     try:
@@ -103,18 +101,6 @@ def edit(server: DevServer, root: Path, files: dict) -> None:
     count = server.builds
     write_files(root, files)
     assert server.wait_for_build(count + 1, TIMEOUT), "no rebuild after the edit"
-
-
-def tree(directory: Path) -> dict[str, bytes]:
-    return {p.relative_to(directory).as_posix(): p.read_bytes()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def clean_build(root: Path) -> dict[str, bytes]:
-    out = root.parent / "clean"
-    shutil.rmtree(out, ignore_errors=True)
-    build(BuildOptions(root / "content", root / "templates", out, drafts=True, cache_dir=None))
-    return tree(out)
 
 
 # Nothing outside the output ------------------------------------------------------------------
@@ -416,13 +402,14 @@ def test_served_output_equals_a_clean_build_after_each_kind_of_edit(served):
         edit(server, root, files)
         assert server.problems == (), (kind, server.problems)
         served_tree = tree(root / "public")
-        clean = clean_build(root)
+        clean = clean_tree(root, root.parent / "clean", drafts=True, cache_dir=None)
         assert sorted(served_tree) == sorted(clean), kind
         assert [name for name in clean if served_tree[name] != clean[name]] == [], kind
+    clean_out = root.parent / "clean/public"
     status, _, body = get(server, STORY_URL)
-    assert status == 200 and body.replace(client_snippet((), server.port), b"") == clean["en/stories/gbsa-centre/index.html"]
+    assert status == 200 and body.replace(client_snippet((), server.port), b"") == (clean_out / "en/stories/gbsa-centre/index.html").read_bytes()
     assert "Kang Sung-cheon" in body.decode() and b'class="edited"' in body
-    assert "新闻报道" in clean["zh/index.html"].decode()
+    assert "新闻报道" in (clean_out / "zh/index.html").read_text("utf-8")
     assert "door-renamed/index.html" in " ".join(clean) and "en/stories/new-door/index.html" not in clean
 
 

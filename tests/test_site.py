@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import build_site
+from conftest import OLDER_EN, build as build_site
 from pages import broken_links, link_targets, parse, tree
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -216,3 +216,23 @@ def test_no_op_rebuild_renders_and_writes_nothing(make_site):
     build_site(root)
     report = build_site(root)
     assert (report.rendered, report.written, report.removed) == (0, [], [])
+
+
+def test_check_writes_nothing_not_even_a_cache(make_site, capsys):
+    """`check` validates everything a build would, and leaves the project as it found it:
+    no output, no Markdown cache, no compiled templates; an existing cache is only read."""
+    from site_builder.cli import main
+
+    def files(root):
+        return {p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*")}
+
+    root = make_site()
+    before = files(root)
+    assert main(["check"]) == 0
+    assert files(root) == before
+    build_site(root)
+    (root / "content/stories/new-door.en.md").write_text(OLDER_EN.replace("An untranslated story", "A story still untranslated"), "utf-8")  # a body the cache lacks
+    before = files(root)
+    assert main(["check"]) == 0
+    assert capsys.readouterr().out.startswith("ok: ")
+    assert files(root) == before
