@@ -12,7 +12,8 @@ import pytest
 
 from conftest import PERSON, build_site
 from pages import parse
-from site_builder.build import BuildOptions, load_site
+from site_builder.assemble import assemble
+from site_builder.load import load_content
 from site_builder.cli import main
 
 PATH = "content/people/kang-sungcheon.yaml"
@@ -47,7 +48,7 @@ def problems(make_site, capsys):
 
 def test_sources_are_read_into_the_model(make_site):
     root = make_site({PATH: SOURCES})
-    site = load_site(BuildOptions(root / "content", root / "templates", root / "public"))
+    site = assemble(load_content(root / "content"))
     first, second = site.entities["kang-sungcheon"].sources
     assert first.publisher.pick("zh", "en") == ("威海仁川馆", "zh")
     assert first.date.iso() == "2024-05-27" and first.url == "https://example.com/report"
