@@ -163,8 +163,8 @@ def test_the_console_script_is_declared_and_runs_the_same_commands(make_site):
         done = subprocess.run([*command, "build", "--content", "missing"], capture_output=True, text=True, env=env)
         assert done.returncode == 2 and done.stderr.splitlines() == [
             "error: --content missing: no such directory", "hint: run 'site-builder --help'"]
-        done = subprocess.run([*command, "check"], capture_output=True, text=True, env=env)
-        assert done.returncode == 0 and done.stdout.startswith("ok: "), done.stderr
+    done = subprocess.run([*commands[0], "check"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0 and done.stdout.startswith("ok: "), done.stderr
 
 
 # --base-url --------------------------------------------------------------------------------------
@@ -446,3 +446,15 @@ def test_serve_base_url_reaches_the_pages(make_site):
     with running(root, base_url="http://localhost:9000/") as server:
         status, _, body = get(server, "/en/stories/gbsa-centre/")
         assert status == 200 and b'rel="canonical" href="http://localhost:9000/en/stories/gbsa-centre/"' in body
+
+
+def test_a_cold_build_with_base_url_leaves_site_yamls_in_the_snapshot(make_site, capsys):
+    """The snapshot of the assembled site is taken before the override: the next build reuses it."""
+    root = make_site()
+    assert run(capsys, "build", "--base-url", "https://staging.example.net/")[0] == 0
+    assert b"https://staging.example.net/en/" in (root / "public/sitemap.xml").read_bytes()
+    assert run(capsys, "build", "--out", "fresh", "--clean")[0] == 0  # site.yaml's, from nothing
+    assert run(capsys, "build", "--base-url", "https://staging.example.net/")[0] == 0  # cold: the cache was cleaned
+    code, out, _ = run(capsys, "build")
+    assert code == 0 and " 0 Markdown bodies rendered" in out
+    assert tree(root / "public") == tree(root / "fresh")
