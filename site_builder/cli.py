@@ -84,7 +84,7 @@ def parser() -> argparse.ArgumentParser:
                    help="start from nothing: delete .cache/ first, and leave no file in --out that this build did not write")
     verbosity(p)
 
-    p = commands.add_parser("serve", help="build and serve with live reload", description="Build (drafts included), serve the output and rebuild on every save.")
+    p = commands.add_parser("serve", help="build and serve with live reload", description="Build (drafts included), serve the output and rebuild on every save; after each rebuild, print the address of the page of the story saved last.")
     site_paths(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
