@@ -1,14 +1,5 @@
-import os
-import sys
+"""`python -m site_builder …`: the same as the `site-builder` console script."""
 
-from site_builder.cli import main
+from site_builder.cli import run
 
-code = main()
-# Done: leave without freeing the model object by object, which takes a third of a
-# one-story rebuild at 10,000 stories. Everything was written and closed; flush the rest.
-try:
-    sys.stdout.flush()
-    sys.stderr.flush()
-except OSError:
-    pass
-os._exit(code or 0)
+run()

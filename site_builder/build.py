@@ -101,6 +101,7 @@ def build(options: BuildOptions, progress: Callable[[int, int], None] | None = N
         previous = state.previous_records()
         patched = state.patched_site(files, bodies, previous)
         source = swapped_bodies(patched) if patched else load_site(options, state, files, bodies, early)
+        source.site = source.site.with_base_url(options.base_url)  # the snapshot keeps site.yaml's
         heap.loaded()  # the model lives to the end: the collector need not walk it again
         catalogs = catalogs_or_problems(options, source.site)
         report.lap("load")

@@ -41,3 +41,4 @@ class BuildOptions:
     cache_dir: Path | None = Path(".cache")
     jobs: int = 0  # 0: one per core
     write: bool = True  # False for `check`: everything but the writing
+    base_url: str | None = None  # `--base-url`: instead of site.yaml's, for this build only

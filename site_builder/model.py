@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,16 @@ class Site:
     children: dict[str, tuple[str, ...]]  # id → ids whose parent it is
     seated: dict[str, tuple[str, ...]]  # place id → orgs whose seat it is
     members: dict[str, tuple[tuple[str, Role], ...]]  # org id → (person id, role)
+
+    def with_base_url(self, base_url: str | None) -> Site:
+        """The site as if site.yaml gave `base_url` (`--base-url`). The configuration's digest
+        changes with it, so no page rendered for another base URL is reused, and a later build
+        without the override renders them for site.yaml's again."""
+        base_url = base_url.rstrip("/") + "/" if base_url else None
+        if base_url is None or base_url == self.config.base_url:
+            return self
+        digest = hashlib.sha1(f"{self.config.digest}\0{base_url}".encode()).hexdigest()
+        return replace(self, config=replace(self.config, base_url=base_url, digest=digest))
 
     def entities_of(self, type_: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.type == type_]

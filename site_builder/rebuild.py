@@ -26,6 +26,7 @@ from pathlib import Path
 
 import watchfiles
 
+from site_builder import edited, urls
 from site_builder.build import BuildOptions, BuildState, build, shown_path
 from site_builder.errors import ContentError
 from site_builder.load import is_source_name
@@ -96,11 +97,16 @@ class RebuildLoop:
         self.stopped, self.watching = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self.watch, name="serve-watch", daemon=True)
         self.last_build = 0.0
+        self.verbosity = 0  # -1 quiet (problems only), 1 verbose (stage times, every page written)
+        self.url = ""  # where the site is served, for the latest story's address
+        self.latest: tuple[str, str] | None = None  # (lang, slug) of the story file saved last
 
     def start(self) -> None:
         """Start watching, then build once; problems are shown, not fatal."""
         self.thread.start()
         self.watching.wait(BUILD_WAIT)  # the OS reports saves from here on: none is missed
+        stories = self.options.content / "stories"
+        self.latest = edited.latest_story(stories, edited.all_stories(stories))
         self.rebuild("first build")
 
     def watch(self) -> None:
@@ -114,6 +120,8 @@ class RebuildLoop:
                 self.state.flush()  # idle: records on disk for a later `build` in another process
             if changes:
                 self.state.note(path for _, path in changes)
+                self.latest = edited.latest_story(self.options.content / "stories",
+                                                  (Path(path) for _, path in changes)) or self.latest
                 shown = sorted({shown_path(Path(path)) for _, path in changes})
                 self.rebuild(", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "") + " changed")
         self.state.flush()
@@ -141,16 +149,27 @@ class RebuildLoop:
             self.reload(["*"] if self.problems != before else [])
         else:
             changed = report.written + report.removed
-            self.log(f"{clock} {what}: {len(report.written)} written, {len(report.removed)} removed "
-                     f"of {report.pages} pages in {ms:.0f} ms" + (" (problems fixed)" if before else ""))
-            if 0 < len(changed) <= 5:
-                self.log("  " + ", ".join(changed))
+            if self.verbosity >= 0:
+                self.log(f"{clock} {what}: {len(report.written)} written, {len(report.removed)} removed "
+                         f"of {report.pages} pages in {ms:.0f} ms" + (" (problems fixed)" if before else ""))
+                self.log_details(changed, report.phases)
             if before or report.removed or any(not p.lower().endswith(IN_PLACE) for p in report.written):
                 self.reload(["*"])
             else:  # nothing, or CSS and images, which livereload.js refreshes in place
                 self.reload(["/" + p for p in report.written])
         self.last_build = time.monotonic()
         self.epochs.advance("reported")
+
+    def log_details(self, changed: list[str], phases: dict[str, float]) -> None:
+        """Under a rebuild's line: the files changed (all with -v, else up to five), the stage
+        times (-v), and the address of the page of the story saved last while it exists."""
+        if changed and (len(changed) <= 5 or self.verbosity > 0):
+            self.log("  " + ", ".join(changed))
+        if self.verbosity > 0 and phases:
+            self.log("  stages: " + ", ".join(f"{name} {ms:.0f} ms" for name, ms in phases.items()))
+        page = urls.story(*self.latest) if self.latest else None
+        if page and (self.root / urls.file_of(page)).is_file():
+            self.log(f"  latest story: {self.url}{page}")
 
     def wait_settled(self, timeout: float) -> bool:
         """True once no build is running (False after `timeout` seconds of one)."""

@@ -23,6 +23,8 @@ import re
 import signal
 import socket
 import sys
+import threading
+import webbrowser
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,14 +55,19 @@ OVERLAY = ('<script>(function(p){function show(){var d=document.createElement("p
            'document.body.appendChild(d)}document.body?show():addEventListener("DOMContentLoaded",show)})(PROBLEMS)</script>')
 
 
-def serve(content: Path, templates: Path, out: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Build with drafts, serve `out` with live reload until Ctrl-C; returns the exit code."""
+def serve(content: Path, templates: Path, out: Path, host: str = "127.0.0.1", port: int = 8000, *,
+          base_url: str | None = None, verbosity: int = 0, open_browser: bool = False) -> int:
+    """Build with drafts, serve `out` with live reload until Ctrl-C; returns the exit code.
+
+    verbosity: -1 only problems, 1 also each stage's time and every page written;
+    `open_browser`: the default browser (webbrowser) opens the site once the first build is done."""
     if tornado.version_info < SAFE_TORNADO:  # pinned in pyproject.toml too; this catches old environments
         print(f"error: serve needs tornado >= 6.5.9, found {tornado.version}, which follows symlinks out of "
               "the served directory; upgrade it", file=sys.stderr)
         return EXIT_USAGE
     try:
-        server = DevServer(BuildOptions(content, templates, out, drafts=True), host, port)
+        server = DevServer(BuildOptions(content, templates, out, drafts=True, base_url=base_url), host, port)
+        server.rebuilds.verbosity = verbosity
     except (OSError, OverflowError) as bad:
         print(f"error: cannot listen on {host}:{port}: {listen_failure(bad, port)}", file=sys.stderr)
         return EXIT_USAGE
@@ -75,15 +82,24 @@ def serve(content: Path, templates: Path, out: Path, host: str = "127.0.0.1", po
         server.stop()
 
     previous = signal.signal(signal.SIGINT, interrupt)  # stop between two builds, not inside one
-    server.log(f"serving {shown_path(out)} at {server.url} (drafts included); Ctrl-C to stop")
+    if verbosity >= 0:
+        server.log(f"serving {shown_path(out)} at {server.url} (drafts included); Ctrl-C to stop")
+    if open_browser:  # in a thread: a text-mode browser would hold this one
+        threading.Thread(target=open_page, args=(server.url,), name="serve-open", daemon=True).start()
     try:
         asyncio.run(server.run())
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGINT, previous)
-    server.log("stopped")
+    if verbosity >= 0:
+        server.log("stopped")
     return EXIT_OK
+
+
+def open_page(url: str) -> None:
+    if not webbrowser.open(url):
+        print(f"warning: found no browser to open; the site is at {url}", file=sys.stderr, flush=True)
 
 
 def listen_failure(bad: Exception, port: int) -> str:
@@ -115,6 +131,7 @@ class DevServer:
         self.loopback = is_loopback(host)
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
         self.rebuilds = RebuildLoop(options, self.reload, log)
+        self.rebuilds.url = self.url
         self.browsers: set[LiveSocket] = set()  # these three are touched only on the event loop:
         self.reloads = 0  # full reloads sent so far: the reload epoch
         self.served: dict[str, int] = {}  # page path → `reloads` when it was last served

@@ -142,7 +142,7 @@ class BuildState:
         """Names, sizes and modification times of every input: cheap to take, and equal only
         when nothing was edited (~0.1 s for 20k files)."""
         o = self.options
-        h = hashlib.sha1(repr((code_digest(), o.drafts, str(o.out.resolve()))).encode())
+        h = hashlib.sha1(repr((code_digest(), o.drafts, str(o.out.resolve()), o.base_url)).encode())
         h.update(repr(sorted(content.items())).encode())
         for directory, dirs, names in os.walk(o.templates):
             dirs.sort()
