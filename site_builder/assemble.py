@@ -19,6 +19,7 @@ from site_builder.load import Content, EntityFile, StoryFile
 from site_builder.markup import body_key
 from site_builder.schema import TYPE_WORDS, Ref
 from site_builder.model import Entity, Event, Role, Site, SiteConfig, StoryVersion
+from site_builder.translations import version_digest
 
 RELATED_LIMIT = 12
 
@@ -169,13 +170,14 @@ def _version(f: StoryFile, original: StoryFile, resolver: Resolver,
     links = base.links if base and body_file is original else resolver.ids(body_file.links, None)
     if not all(k in v for k in ("title", "date", "summary", "source")):
         return None  # a required field is missing or bad: reported while loading
-    return StoryVersion(
+    version = StoryVersion(
         slug=f.slug, lang=f.lang, title=v["title"], summary=v["summary"], date=v["date"], source=v["source"],
         people=ids["people"], orgs=ids["orgs"], places=ids["places"],
         tags=tuple(dict.fromkeys(r.id for r in v.get("tags", ()))), events=events,
         draft=bool(v.get("draft", False)), body=body_file.body, body_lang=body_file.lang, path=body_file.path,
-        fallback=False, links=links,
+        fallback=False, links=links, translated_from=v.get("translated_from"),
     )
+    return replace(version, translatable=version_digest(version, version.body)) if f is original else version
 
 
 def _with_digests(version: StoryVersion, original: StoryFile, translation: StoryFile | None) -> StoryVersion:
@@ -190,7 +192,9 @@ def with_body(version: StoryVersion, body: str) -> StoryVersion:
     """The version with another body and the digests that follow from it (head unchanged):
     build.py's shortcut when an edit touched only the text under a story's front-matter."""
     key = body_key(body)
-    return replace(version, body=body, body_key=key, digest=digest(version.head_digest, key, version.body_lang))
+    translatable = version_digest(version, body) if version.translatable and body != version.body else version.translatable
+    return replace(version, body=body, body_key=key, digest=digest(version.head_digest, key, version.body_lang),
+                   translatable=translatable)
 
 
 def _index(config: SiteConfig, entities: dict[str, Entity],

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import collector
+from site_builder import collector, translations
 from site_builder.assemble import assemble
 from site_builder.config import BuildOptions
 from site_builder.errors import ContentError, Problem
@@ -108,7 +108,8 @@ def build(options: BuildOptions, progress: Callable[[int, int], None] | None = N
         render_missing(source.texts, bodies, early.collect())
         report.markdown_rendered = bodies.count() - before
         report.lap("markdown")
-        planner = Planner(source.site, StoryOrder.of(source.site))
+        status = translations.for_build(source.site, options.content, options.templates, options.cache_dir, options.write)
+        planner = Planner(source.site, StoryOrder.of(source.site), status)
         plan = plan_pages(source.site, planner, catalogs, options.templates, previous, patched, options.out,
                           output_is_ours=state.in_memory)
         statics = static_files(options.templates)
@@ -174,7 +175,7 @@ def render_pages(site: Site, planner: Planner, plan: Plan, catalogs: CatalogSet,
     """Render the plan's pages, staging each whose bytes changed; every page's new record."""
     bytecode = options.cache_dir / "jinja" if options.cache_dir and options.write else None
     envs = environments(options.templates, catalogs, site.config.languages, site.config.default_language, bytecode)
-    renderer = Renderer(site, options.templates, envs, bodies, planner.order)
+    renderer = Renderer(site, options.templates, envs, bodies, planner.order, planner.translations)
     old = previous.pages if previous else {}
     target = staging if options.write else None
 

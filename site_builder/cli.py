@@ -99,8 +99,15 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("new", help="scaffold a story, person, org or place", description="Create a new content file that passes check.")
     p.add_argument("kind", choices=["story", "person", "org", "place"], help="what to create")
-    p.add_argument("name", help='the story\'s title, or the entity\'s id (e.g. "lee-jae-myung")')
+    p.add_argument("name", nargs="?", help='the story\'s title, or the entity\'s id (e.g. "lee-jae-myung")')
     p.add_argument("--content", type=Path, default=Path("content"), help="content directory (default: content)")
+    p.add_argument("--translate", metavar="SLUG", help="start the translations of story SLUG (new story --translate SLUG)")
+
+    p = commands.add_parser("status", help="what is missing or out of date in each translation", description="Translation status: stories (missing, stale, unverified, current), entity names and summaries, UI catalogs.")
+    site_paths(p, out=False)
+    p.add_argument("--strict", nargs="?", const="stale,missing,unverified", metavar="KINDS", help="exit 1 when any item of these kinds exists (default: stale,missing,unverified; also name, summary, catalog)")
+    p.add_argument("--json", action="store_true", help="print the status as JSON")
+    p.add_argument("--ack", metavar="SLUG", action="append", help="record that SLUG's translations match the original as it is now (after a change that needs no re-translation)")
 
     p = commands.add_parser("i18n", help="extract, update, compile or check the translation catalogs", description="Maintain the gettext catalogs under templates/locale.")
     p.add_argument("action", choices=["extract", "update", "compile", "check"], help="extract: write the .pot; update: merge it into each .po; compile: write .mo files; check: fail on untranslated, fuzzy or stale entries")
@@ -247,6 +254,10 @@ def cmd_new(args: argparse.Namespace) -> int:
     content: Path = args.content
     if not content.is_dir():
         return usage_error(f"--content {content}: no such directory")
+    if args.translate or not args.name:
+        if args.kind != "story" or not args.translate or args.name:
+            return usage_error("give a title or an id, or for a story only --translate SLUG")
+        return cmd_translate(args)
     if args.kind == "story":
         slug = slugify(args.name)
         if not slug:
@@ -327,4 +338,35 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new, "i18n": cmd_i18n}
+def cmd_translate(args: argparse.Namespace) -> int:
+    from site_builder.status import start_translation
+
+    for path in start_translation(args.content, Path("templates"), Path(".cache"), args.translate):
+        print(f"created {shown_path(path)}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from site_builder import status
+
+    if (bad := check_dirs(args)) is not None:
+        return bad
+    try:
+        kinds = status.parse_kinds(args.strict)
+    except ValueError as bad:
+        return usage_error(str(bad))
+    for slug in args.ack or ():
+        for path in status.acknowledge(args.content, args.templates, Path(".cache"), slug):
+            print(f"acknowledged {shown_path(path)}")
+    if args.ack and not (args.json or kinds):
+        return EXIT_OK
+    found = status.status(args.content, args.templates, Path(".cache"))
+    print(status.as_json(found) if args.json else status.table(found))
+    failing = found.failing(kinds) if kinds else {}
+    if failing:
+        print("status --strict: " + ", ".join(f"{n} {kind}" for kind, n in failing.items()), file=sys.stderr)
+        return EXIT_CONTENT
+    return EXIT_OK
+
+
+COMMANDS = {"status": cmd_status, "build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new, "i18n": cmd_i18n}

@@ -122,14 +122,21 @@ def compile_catalogs(templates: Path, languages: tuple[str, ...]) -> list[Path]:
 
 def check(templates: Path, languages: tuple[str, ...], default: str) -> list[Problem]:
     """Problems that make a catalog unfit: stale, untranslated, fuzzy or bad placeholders."""
-    problems: list[Problem] = []
+    return [problem for _, _, problem in catalog_issues(templates, languages, default)]
+
+
+def catalog_issues(templates: Path, languages: tuple[str, ...], default: str) -> list[tuple[str, str, Problem]]:
+    """(language, kind, problem) for every issue `check` reports; kind is 'stale' (also a
+    missing catalog or an obsolete entry), 'untranslated', 'fuzzy' or 'placeholder', so that
+    `status` can count them."""
+    problems: list[tuple[str, str, Problem]] = []
     template = extract(templates)
     wanted = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in template if m.id}
     for lang in languages:
         path = catalog_path(templates, lang)
         shown = str(path)
         if not path.is_file():
-            problems.append(Problem(shown, 0, "catalog missing (run: python -m site_builder i18n update)"))
+            problems.append((lang, "stale", Problem(shown, 0, "catalog missing (run: python -m site_builder i18n update)")))
             continue
         with path.open("rb") as f:
             catalog = read_po(f, locale=LANGUAGES[lang].locale)
@@ -138,24 +145,24 @@ def check(templates: Path, languages: tuple[str, ...], default: str) -> list[Pro
             if message.id:
                 have[(message.id if isinstance(message.id, str) else message.id[0], message.context)] = message
         for key in sorted(wanted - have.keys(), key=str):
-            problems.append(Problem(shown, 0, f"stale catalog: {key[0]!r} is used in the templates but missing here (run: python -m site_builder i18n update)"))
+            problems.append((lang, "stale", Problem(shown, 0, f"stale catalog: {key[0]!r} is used in the templates but missing here (run: python -m site_builder i18n update)")))
         for key in sorted(have.keys() - wanted, key=str):
-            problems.append(Problem(shown, have[key].lineno, f"stale catalog: {key[0]!r} is no longer used in the templates (run: python -m site_builder i18n update)"))
+            problems.append((lang, "stale", Problem(shown, have[key].lineno, f"stale catalog: {key[0]!r} is no longer used in the templates (run: python -m site_builder i18n update)")))
         for message in catalog.obsolete.values():
-            problems.append(Problem(shown, message.lineno, f"obsolete entry {message.id!r}: remove it (run: python -m site_builder i18n update)"))
+            problems.append((lang, "stale", Problem(shown, message.lineno, f"obsolete entry {message.id!r}: remove it (run: python -m site_builder i18n update)")))
         for message, errors in catalog.check():
             for error in errors:
-                problems.append(Problem(shown, message.lineno, f"placeholder error in {message.id!r}: {error}"))
+                problems.append((lang, "placeholder", Problem(shown, message.lineno, f"placeholder error in {message.id!r}: {error}")))
         if lang == default:
             continue
         for message in catalog:
             if not message.id:
                 continue
             if message.fuzzy:
-                problems.append(Problem(shown, message.lineno, f"fuzzy translation of {message.id!r}: review it and remove the fuzzy flag"))
+                problems.append((lang, "fuzzy", Problem(shown, message.lineno, f"fuzzy translation of {message.id!r}: review it and remove the fuzzy flag")))
             strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
             if not all(strings):
-                problems.append(Problem(shown, message.lineno, f"untranslated: {message.id!r}"))
+                problems.append((lang, "untranslated", Problem(shown, message.lineno, f"untranslated: {message.id!r}")))
     return problems
 
 

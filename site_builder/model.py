@@ -171,6 +171,8 @@ class StoryVersion:
     head_digest: str = ""  # of what lists, feeds and the timeline show
     digest: str = ""  # of everything, body included
     body_key: str = ""  # the rendered body's key in markup.MarkdownCache
+    translatable: str = ""  # an original's: digest of its translatable text (translations.py)
+    translated_from: str | None = None  # a translation's: that digest when it was made
 
     @property
     def entities(self) -> tuple[str, ...]:

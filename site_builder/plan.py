@@ -23,6 +23,7 @@ from site_builder import markup, urls
 from site_builder.i18n import CatalogSet
 from site_builder.model import Entity, Site, StoryVersion
 from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
+from site_builder.translations import Status
 from site_builder.urls import file_of
 from site_builder.write import count_files
 
@@ -71,8 +72,9 @@ class StoryOrder:
 class Planner:
     """Every route of one Site, with its declared dependencies and cost."""
 
-    def __init__(self, site: Site, order: StoryOrder):
+    def __init__(self, site: Site, order: StoryOrder, translations: Status | None = None):
         self.site, self.order = site, order
+        self.translations = translations or Status((), ())
         self.config = site.config
         self.default = site.config.default_language
         self.heads = {
@@ -93,7 +95,7 @@ class Planner:
                 Route(urls.stories(lang), "archive", lang, deps=(heads,)),
                 Route(urls.timeline(lang), "timeline", lang, deps=(heads,)),
                 Route(urls.tags(lang), "tags", lang, deps=(heads,)),
-                Route(urls.feed(lang), "feed", lang, deps=(heads,)),
+                *self.translation_routes(lang),
                 Route(urls.not_found(lang), "not_found", lang),
             ]
             for tag in sorted({t for v in versions.values() for t in v.tags}):
@@ -105,7 +107,7 @@ class Planner:
             for entity in site.entities.values():
                 deps = self.entity_deps(lang, entity)
                 routes.append(Route(urls.entity(lang, entity), "entity", lang, entity.id, deps=deps))
-                routes.append(Route(urls.entity_feed(lang, entity), "entity_feed", lang, entity.id, deps=deps))
+                routes.append(self.entity_feed_route(lang, entity, deps))
         return routes
 
     def cost(self, route: Route) -> float:
@@ -124,7 +126,27 @@ class Planner:
 
     def story_deps(self, lang: str, version: StoryVersion) -> tuple[str, ...]:
         others = tuple(self.site.stories[other][version.slug].head_digest for other in self.config.languages)
-        return (version.digest, *others, *(v.head_digest for v in self.order.neighbours(lang, version.slug) if v))
+        translated = (self.site.stories[self.default][version.slug].translatable,  # a stale notice comes and goes
+                      self.translations.stale_key(lang, (version.slug,))) if lang != self.default else ()
+        return (version.digest, *others, *translated, *(v.head_digest for v in self.order.neighbours(lang, version.slug) if v))
+
+    def translation_routes(self, lang: str, slugs: frozenset[str] | None = None) -> list[Route]:
+        """The pages besides story pages that show translation states (feeds carry the stale
+        notice): the language's feed, the editors' page and, given the stories whose bodies
+        alone changed, the feeds of the entities they name (for the body-edit shortcut)."""
+        stale = self.translations.stale_key
+        routes = [Route(urls.feed(lang), "feed", lang, deps=(self.heads[lang], stale(lang, self.site.stories[lang]))),
+                  Route(urls.translations(lang), "translations", lang, deps=(self.translations.stories_key(),))]
+        versions = self.site.stories[lang]
+        for entity_id in sorted({i for slug in slugs or () if slug in versions for i in versions[slug].mentions}):
+            entity = self.site.entities[entity_id]
+            routes.append(self.entity_feed_route(lang, entity, self.entity_deps(lang, entity)))
+        return routes
+
+    def entity_feed_route(self, lang: str, entity: Entity, deps: tuple[str, ...]) -> Route:
+        listed = self.site.mentions[lang].get(entity.id, ())
+        return Route(urls.entity_feed(lang, entity), "entity_feed", lang, entity.id,
+                     deps=(*deps, self.translations.stale_key(lang, listed)))
 
     def entity_deps(self, lang: str, entity: Entity) -> tuple[str, ...]:
         site = self.site
@@ -185,6 +207,8 @@ def plan_pages(site: Site, planner: Planner, catalogs: CatalogSet, templates: Pa
         kept = {url: record for url, record in old.items() if not url.startswith("static/")}
         todo = [planner.story_route(lang, slug) for slug in sorted(patched.slugs) for lang in site.config.languages
                 if slug in site.stories[lang]]
+        todo += [route for lang in site.config.languages for route in planner.translation_routes(lang, patched.slugs)
+                 if not (old.get(route.url) and old[route.url].signature == signer.signature(route, old[route.url].looked_up))]
         reread = reread | previous.reread
     elif previous is None or previous.base != base:
         todo = planner.routes()  # every page depends on what changed: no need to look

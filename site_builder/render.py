@@ -25,6 +25,7 @@ from site_builder.markup import MarkdownCache, link_entities
 from site_builder.model import PartialDate, Site, StoryVersion, Text
 from site_builder.page_helpers import PageHelpers, PageMemo
 from site_builder.plan import ENTITY_ORDER, Route, StoryOrder
+from site_builder.translations import Status
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ class Renderer:
     """Renders routes of one Site with one Environment per language."""
 
     def __init__(self, site: Site, templates: Path, envs: dict[str | None, jinja2.Environment],
-                 bodies: MarkdownCache, order: StoryOrder):
+                 bodies: MarkdownCache, order: StoryOrder, translations: Status | None = None):
         self.site, self.templates, self.envs, self.bodies, self.order = site, templates, envs, bodies, order
+        self.translations = translations or Status((), ())
         self.config = site.config
         self.default = site.config.default_language
         self.memo = PageMemo()
@@ -110,7 +112,13 @@ class Renderer:
         body = link_entities(self.bodies.get(version.body_key), page.resolve_link)
         other = {l: site.stories[l][route.key] for l in self.config.languages}
         return "story.html", {"story": version, "body": Markup(body), "people": people, "older": older,
-                              "newer": newer, "versions": other}
+                              "newer": newer, "versions": other,
+                              "stale_since": self.translations.stale_since(lang, (route.key,)).get(route.key)}
+
+    def page_translations(self, page: PageHelpers, route: Route):
+        """The editors' page: the same Status as `status` prints."""
+        return "translations.html", {"status": self.translations, "catalogs": self.translations.catalogs,
+                                     "stale": self.translations.stale_since(route.lang, self.site.stories[self.default])}
 
     def page_entity_index(self, page: PageHelpers, route: Route):
         lang, type_ = route.lang, route.key
@@ -135,11 +143,13 @@ class Renderer:
     def page_entity_feed(self, page: PageHelpers, route: Route):
         entity = self.site.entities[route.key]
         stories = [self.site.stories[route.lang][s] for s in self.site.mentions[route.lang].get(entity.id, ())]
-        return "feed.xml", {"stories": stories, "feed_title": entity.name, "feed_page": urls.entity(route.lang, entity)}
+        return "feed.xml", {"stories": stories, "feed_title": entity.name, "feed_page": urls.entity(route.lang, entity),
+                            "stale": self.translations.stale_since(route.lang, (s.slug for s in stories))}
 
     def page_feed(self, page: PageHelpers, route: Route):
         stories = list(self.site.stories[route.lang].values())
-        return "feed.xml", {"stories": stories, "feed_title": self.config.title, "feed_page": urls.home(route.lang)}
+        return "feed.xml", {"stories": stories, "feed_title": self.config.title, "feed_page": urls.home(route.lang),
+                            "stale": self.translations.stale_since(route.lang, (s.slug for s in stories))}
 
     def page_timeline(self, page: PageHelpers, route: Route):
         entries = timeline_entries(self.site, route.lang)

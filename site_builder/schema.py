@@ -21,6 +21,8 @@ from site_builder.model import PartialDate, Source, Text
 STR, NULL, BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
+DIGEST_LENGTH = 12  # of `translated_from` (translations.py)
+DIGEST_RE = re.compile(rf"^[0-9a-f]{{{DIGEST_LENGTH}}}$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 TYPE_WORDS = {"person": "a person", "org": "an organisation", "place": "a place"}
@@ -208,6 +210,13 @@ class Reader:
     def string_list(self, node: yaml.Node) -> tuple[str, ...]:
         return self.each(node, "texts", self.string)
 
+    def digest(self, node: yaml.Node) -> str:
+        """`translated_from`: written by `new story --translate` and `status --ack`."""
+        value = self.string(node)
+        if not DIGEST_RE.match(value):
+            raise Invalid(self.line(node), f"expected the {DIGEST_LENGTH}-digit hex digest that 'python -m site_builder status --ack' writes, got '{value}'")
+        return value
+
     def tag_names(self, node: yaml.Node) -> dict[str, Text]:
         names = {}
         for tag, (key, value) in self.mapping(node).items():
@@ -317,6 +326,7 @@ STORY_SCHEMA = {
     "draft": (Reader.boolean, False),
 }
 TRANSLATION_SCHEMA = {key: (read, False) for key, (read, _) in STORY_SCHEMA.items()}  # it inherits
+TRANSLATION_SCHEMA["translated_from"] = (Reader.digest, False)
 ENTITY_COMMON = {"name": (Reader.text, True), "summary": (Reader.text, False), "aliases": (Reader.string_list, False)}
 ENTITY_SOURCES = {"sources": (Reader.sources, False)}
 ENTITY_SCHEMAS = {

@@ -47,6 +47,10 @@ def feed(lang: str) -> str:
     return f"{lang}/feed.xml"
 
 
+def translations(lang: str) -> str:
+    return f"{lang}/translations/"
+
+
 def not_found(lang: str | None) -> str:
     return f"{lang}/404.html" if lang else "404.html"
 

@@ -1,0 +1,406 @@
+"""Translation status: what each translation was made from, and whether it still matches.
+
+Input: the assembled `Site` (a fresh one, or the last build's snapshot brought up to date),
+the content directory and `.cache/`. Output: a `Status` — per story and language one of
+missing / stale / unverified / current, the entities whose Chinese name or summary is
+missing, and the UI catalogs' counts — read by `status`, the story pages' stale notice and
+the editors' page `/L/translations/` alike, so that all three say the same thing.
+
+A translation records in `translated_from` the digest of the original's translatable text
+(title, summary, event titles, body) with every run of whitespace read as one space, so
+re-wrapping a paragraph never makes a translation stale. The text a translation was made
+from is found again, for the diff of changed lines and the date it went stale, first in the
+original's git history (the newest commit whose text has that digest; the next commit is
+when it went stale) and otherwise in `Ledger`, a record under `.cache/` kept by
+`new story --translate` and `status --ack` (the text) and by the first build or status that
+saw the translation stale (the date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+
+from site_builder.i18n import catalog_issues, catalog_path
+from site_builder.model import Site, StoryVersion, Text
+from site_builder.records import read_record, write_record
+from site_builder.schema import DIGEST_LENGTH
+
+STORY_STATES = ("stale", "missing", "unverified", "current")  # worst first
+KINDS = ("stale", "missing", "unverified", "name", "summary", "catalog")
+STRICT_DEFAULT = ("stale", "missing", "unverified")
+LEDGER_VERSION = 1
+# A line of a Markdown block that starts a new line in the diff (list items, quotes, table
+# rows, headings, fences, footnotes); other line breaks inside a paragraph are soft.
+BLOCK_START = re.compile(r"(?:[-*+]\s|>|\||#|\d+[.)]\s|```|~~~|\[\^)")
+
+
+# The English text -----------------------------------------------------------------------
+def text_digest(title: str, summary: str, event_titles: Iterable[str], body: str) -> str:
+    """The digest `translated_from` holds: whitespace runs are one space, so only words count."""
+    parts = [title, summary, *event_titles, body]
+    joined = "\x00".join(" ".join(part.split()) for part in parts)
+    return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+def version_digest(version: StoryVersion, body: str) -> str:
+    """An original's `text_digest`, from the model (the texts in the body's language)."""
+    lang = version.body_lang
+
+    def pick(text: Text) -> str:
+        return text.pick(lang, lang)[0]
+
+    return text_digest(pick(version.title), pick(version.summary), (pick(e.title) for e in version.events), body)
+
+
+def text_lines(title: str, summary: str, event_titles: Iterable[str], body: str) -> tuple[str, ...]:
+    """The same text as lines for a diff: one per field and per Markdown block or list item."""
+    lines = [f"title: {' '.join(title.split())}", f"summary: {' '.join(summary.split())}"]
+    lines += [f"event {i}: {' '.join(t.split())}" for i, t in enumerate(event_titles, 1)]
+    lines.append("body:")
+    current: list[str] = []
+    for raw in body.split("\n"):
+        line = " ".join(raw.split())
+        if current and (not line or BLOCK_START.match(line)):
+            lines.append(" ".join(current))
+            current = []
+        if line:
+            current.append(line)
+    if current:
+        lines.append(" ".join(current))
+    return tuple(lines)
+
+
+@dataclass(frozen=True)
+class EnglishText:
+    """An original's translatable text as a file (now, or at a commit) has it."""
+
+    title: str
+    summary: str
+    event_titles: tuple[str, ...]
+    body: str
+
+    @property
+    def digest(self) -> str:
+        return text_digest(self.title, self.summary, self.event_titles, self.body)
+
+    def lines(self) -> tuple[str, ...]:
+        return text_lines(self.title, self.summary, self.event_titles, self.body)
+
+
+def english_text(text: str, lang: str) -> EnglishText | None:
+    """Read a story file's translatable text leniently (an old version need not be valid
+    today): YAML as plain values, a map's `lang` entry or a plain string."""
+    if not text.startswith("---\n"):
+        return None
+    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.M)
+    if not end:
+        return None
+    try:
+        front = yaml.safe_load(text[4 : 4 + end.start()]) or {}
+    except yaml.YAMLError:
+        return None
+    if not isinstance(front, dict):
+        return None
+
+    def pick(value: object) -> str:  # as model.Text.pick: this language, else the first by code
+        if isinstance(value, dict):
+            value = value.get(lang, value[min(value, key=str)] if value else "")
+        return "" if value is None else str(value)
+
+    events = front.get("events") if isinstance(front.get("events"), list) else []
+    titles = tuple(pick(e.get("title")) for e in events if isinstance(e, dict))
+    body = text[4 + end.end() + 1 :]
+    return EnglishText(pick(front.get("title")), pick(front.get("summary")), titles, body)
+
+
+def read_english(path: Path, lang: str) -> EnglishText | None:
+    try:
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return english_text(text, lang)
+
+
+# What a build remembers about translations -------------------------------------------------
+@dataclass
+class Ledger:
+    """`.cache/translations.pickle`: the original's text at the digests translations were
+    made from (by --translate and --ack), and when a build first saw a translation stale."""
+
+    texts: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (slug, digest) → lines
+    first_seen: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (lang, slug, from) → ISO date
+    catalogs: tuple[str, tuple[CatalogStatus, ...]] = ("", ())  # (stamps of templates and catalogs, counts)
+    changed: bool = False
+
+    @classmethod
+    def load(cls, cache_dir: Path | None) -> Ledger:
+        found = read_record(cache_dir / "translations.pickle", LEDGER_VERSION) if cache_dir else None
+        return cls(found.texts, found.first_seen, found.catalogs) if isinstance(found, Ledger) else cls()
+
+    def save(self, cache_dir: Path | None) -> None:
+        if cache_dir and self.changed:
+            write_record(cache_dir / "translations.pickle", LEDGER_VERSION, Ledger(self.texts, self.first_seen, self.catalogs))
+            self.changed = False
+
+    def catalog_counts(self, templates: Path, site: Site) -> tuple[CatalogStatus, ...]:
+        """`catalog_counts`, remembered while no template or catalog changes: extracting the
+        messages from the templates is most of a `status` run otherwise (~0.4 s)."""
+        stamps = hashlib.sha1()
+        for directory, dirs, files in os.walk(templates):
+            dirs.sort()
+            for name in sorted(files):
+                st = os.stat(os.path.join(directory, name))
+                stamps.update(f"{directory}/{name}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+        key = repr((stamps.hexdigest(), site.config.languages, site.config.default_language))
+        if self.catalogs[0] != key:
+            self.catalogs, self.changed = (key, catalog_counts(templates, site)), True
+        return self.catalogs[1]
+
+    def keep_text(self, slug: str, text: EnglishText) -> None:
+        self.texts[(slug, text.digest)] = text.lines()
+        self.changed = True
+
+    def seen_stale(self, lang: str, slug: str, translated_from: str, today: str) -> str:
+        key = (lang, slug, translated_from)
+        if key not in self.first_seen:
+            self.first_seen[key] = today
+            self.changed = True
+        return self.first_seen[key]
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where the text a translation was made from was found: its lines, and when it changed."""
+
+    lines: tuple[str, ...] | None
+    since: str | None  # ISO date of the first commit after it, None when not committed
+    source: str  # "git" or "cache"
+
+
+def git_history(path: Path, translated_from: str, lang: str) -> Found | None:
+    """The newest commit of `path` whose translatable text has the digest, and the date of the
+    commit after it: two git processes, run only for stale stories. None outside git."""
+    try:
+        log = subprocess.run(["git", "log", "--format=%x00%H %cs", "--name-only", "--", path.name],
+                             cwd=path.parent, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if log.returncode != 0 or not log.stdout.strip():
+        return None
+    commits = []  # newest first: (sha, date, path in the repository)
+    for entry in log.stdout.split("\x00")[1:]:
+        head, _, names = entry.partition("\n")
+        sha, _, date = head.partition(" ")
+        name = names.strip().splitlines()[0] if names.strip() else ""
+        commits.append((sha, date, name))
+    request = "".join(f"{sha}:{name}\n" for sha, _, name in commits)
+    try:
+        batch = subprocess.run(["git", "cat-file", "--batch"], cwd=path.parent, input=request.encode(),
+                               capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    data, pos, newer = batch.stdout, 0, None
+    for sha, date, _ in commits:
+        header_end = data.find(b"\n", pos)
+        if header_end < 0:
+            break
+        header = data[pos:header_end].split()
+        pos = header_end + 1
+        if len(header) < 3 or header[1] != b"blob":
+            continue
+        size = int(header[2])
+        blob, pos = data[pos : pos + size], pos + size + 1
+        try:
+            text = english_text(blob.decode("utf-8").replace("\r\n", "\n"), lang)
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and text.digest == translated_from:
+            return Found(text.lines(), newer, "git")
+        newer = date
+    return None
+
+
+# States -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoryStatus:
+    slug: str
+    lang: str
+    state: str  # one of STORY_STATES
+    original: str  # the original's file, as shown
+    translation: str | None  # the translation's file, None when missing
+    digest: str  # the original's translatable text now
+    translated_from: str | None
+    since: str | None = None  # stale: ISO date the original changed after the translation
+    since_source: str | None = None  # "git" or "cache" (the first build that saw it stale)
+    diff: tuple[str, ...] = ()  # stale: unified diff of the translatable lines, when the old text is known
+
+    def as_json(self) -> dict:
+        return {"slug": self.slug, "lang": self.lang, "state": self.state, "original": self.original,
+                "translation": self.translation, "digest": self.digest, "translated_from": self.translated_from,
+                "since": self.since, "since_source": self.since_source, "diff": list(self.diff)}
+
+
+@dataclass(frozen=True)
+class EntityStatus:
+    id: str
+    type: str
+    lang: str
+    path: str
+    missing: tuple[str, ...]  # "name", "summary"
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "type": self.type, "lang": self.lang, "path": self.path, "missing": list(self.missing)}
+
+
+@dataclass(frozen=True)
+class CatalogStatus:
+    lang: str
+    path: str
+    untranslated: int
+    fuzzy: int
+    stale: int
+
+    def as_json(self) -> dict:
+        return {"lang": self.lang, "path": self.path, "untranslated": self.untranslated,
+                "fuzzy": self.fuzzy, "stale": self.stale}
+
+
+@dataclass(frozen=True)
+class Status:
+    stories: tuple[StoryStatus, ...]  # worst first
+    entities: tuple[EntityStatus, ...]
+    catalogs: tuple[CatalogStatus, ...] = ()
+    index: dict[tuple[str, str], StoryStatus] = field(init=False, repr=False, compare=False)
+
+    stale: dict[str, dict[str, dt.date]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # derived indexes of a frozen value
+        object.__setattr__(self, "index", {(s.lang, s.slug): s for s in self.stories})
+        stale: dict[str, dict[str, dt.date]] = {}
+        for s in self.stories:
+            if s.state == "stale" and s.since:
+                stale.setdefault(s.lang, {})[s.slug] = dt.date.fromisoformat(s.since)
+        object.__setattr__(self, "stale", stale)
+
+    def story(self, lang: str, slug: str) -> StoryStatus | None:
+        return self.index.get((lang, slug))
+
+    def stale_since(self, lang: str, slugs: Iterable[str]) -> dict[str, dt.date]:
+        """slug → the day its original changed after the translation, for the stale ones."""
+        stale = self.stale.get(lang)
+        return {s: stale[s] for s in slugs if s in stale} if stale else {}
+
+    def stale_key(self, lang: str, slugs: Iterable[str]) -> str:
+        """What pages listing these stories depend on: which of them are stale, since when."""
+        if lang not in self.stale:
+            return ""  # nothing stale in this language: most builds, and every page listing
+        return hashlib.sha1(repr(sorted(self.stale_since(lang, slugs).items())).encode()).hexdigest()
+
+    def stories_key(self) -> str:
+        """What the editors' page depends on besides the catalogs (already in every page's)."""
+        rows = [(s.slug, s.lang, s.state, s.translation, s.since, s.diff) for s in self.stories]  # not the digests:
+        rows += [e.as_json() for e in self.entities]  # a body edit of an unverified story changes nothing shown
+        return hashlib.sha1(repr(rows).encode()).hexdigest()
+
+    def failing(self, kinds: Iterable[str]) -> dict[str, int]:
+        """How many items of each chosen kind there are (for --strict)."""
+        counts = dict.fromkeys(kinds, 0)
+        for s in self.stories:
+            if s.state in counts:
+                counts[s.state] += 1
+        for e in self.entities:
+            for what in e.missing:
+                if what in counts:
+                    counts[what] += 1
+        if "catalog" in counts:
+            counts["catalog"] = sum(c.untranslated + c.fuzzy + c.stale for c in self.catalogs)
+        return {kind: n for kind, n in counts.items() if n}
+
+    def as_json(self) -> dict:
+        return {"stories": [s.as_json() for s in self.stories], "entities": [e.as_json() for e in self.entities],
+                "catalogs": [c.as_json() for c in self.catalogs]}
+
+
+def catalog_counts(templates: Path, site: Site) -> tuple[CatalogStatus, ...]:
+    """What `i18n check` finds, counted per catalog (the default language's has no translations)."""
+    default = site.config.default_language
+    issues = catalog_issues(templates, site.config.languages, default)
+    counts = []
+    for lang in site.config.languages:
+        if lang == default:
+            continue
+        kinds = [kind for found, kind, _ in issues if found == lang]
+        counts.append(CatalogStatus(lang, str(catalog_path(templates, lang)), kinds.count("untranslated"),
+                                    kinds.count("fuzzy"), kinds.count("stale") + kinds.count("placeholder")))
+    return tuple(counts)
+
+
+def for_build(site: Site, content: Path, templates: Path, cache_dir: Path | None, record: bool) -> Status:
+    """The status pages show: the same as `status` prints."""
+    ledger = Ledger.load(cache_dir)
+    found = site_status(site, content, ledger, catalogs=ledger.catalog_counts(templates, site))
+    if record:
+        ledger.save(cache_dir)
+    return found
+
+
+def translation_path(original: str, default: str, lang: str) -> str:
+    return original[: -len(f".{default}.md")] + f".{lang}.md"
+
+
+def site_status(site: Site, content: Path, ledger: Ledger, today: str | None = None,
+                catalogs: tuple[CatalogStatus, ...] = ()) -> Status:
+    """Every story's and entity's state in every language but the default one. Git is asked
+    only about stale stories; a stale one git cannot date is dated by the ledger."""
+    config = site.config
+    default = config.default_language
+    today = today or dt.date.today().isoformat()
+    stories: list[StoryStatus] = []
+    for lang in config.languages:
+        if lang == default:
+            continue
+        versions = site.stories[lang]
+        for slug, original in site.stories[default].items():
+            version = versions[slug]
+            translation = None if version.fallback else translation_path(original.path, default, lang)
+            state = ("missing" if version.fallback else "unverified" if not version.translated_from
+                     else "current" if version.translated_from == original.translatable else "stale")
+            status = StoryStatus(slug, lang, state, original.path, translation, original.translatable,
+                                 version.translated_from)
+            if state == "stale":
+                status = _stale(status, content / "stories" / f"{slug}.{default}.md", default, ledger, today)
+            stories.append(status)
+    stories.sort(key=lambda s: (STORY_STATES.index(s.state), s.lang, s.slug))
+    entities = [
+        EntityStatus(e.id, e.type, lang, e.path, missing)
+        for lang in config.languages if lang != default
+        for e in site.entities.values()
+        if (missing := tuple(what for what, text in (("name", e.name), ("summary", e.summary))
+                             if text is not None and not text.has(lang)))
+    ]
+    entities.sort(key=lambda e: (e.missing[0] != "name", e.lang, e.type, e.id))
+    return Status(tuple(stories), tuple(entities), catalogs)
+
+
+def _stale(status: StoryStatus, path: Path, default: str, ledger: Ledger, today: str) -> StoryStatus:
+    found = git_history(path, status.translated_from, default)
+    since, source = (found.since, "git") if found and found.since else (None, "cache")
+    if since is None:
+        since = ledger.seen_stale(status.lang, status.slug, status.translated_from, today)
+    old = found.lines if found else ledger.texts.get((status.slug, status.translated_from))
+    now = read_english(path, default)
+    diff: tuple[str, ...] = ()
+    if old is not None and now is not None:
+        diff = tuple(difflib.unified_diff(old, now.lines(), f"{status.original} @ {status.translated_from}",
+                                          f"{status.original} @ {status.digest}", n=1, lineterm=""))
+    return replace(status, since=since, since_source=source, diff=diff)
