@@ -25,19 +25,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import collector, translations
+from site_builder import collector, faults, translations, trust
 from site_builder.assemble import assemble
 from site_builder.config import BuildOptions
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet, environments, load_catalogs
 from site_builder.load import Stamp, load_content, shown_path
-from site_builder.markup import EarlyBodies, MarkdownCache, render_missing
+from site_builder.markup import EarlyBodies, MarkdownCache, remove_store, render_missing
 from site_builder.model import Site
 from site_builder.parallel import map_jobs
 from site_builder.plan import Plan, Planner, Route, StoryOrder, plan_pages
 from site_builder.render import Renderer
 from site_builder.snapshot import Snapshot
 from site_builder.state import BuildState, PageRecord, PageRecords, PatchedSite
+from site_builder.trust import UnreadableCache
 from site_builder.urls import file_of
 from site_builder.write import Staging, publish, stage, static_files
 
@@ -88,7 +89,18 @@ class SiteSource:
 def build(options: BuildOptions, progress: Callable[[int, int], None] | None = None,
           state: BuildState | None = None) -> BuildReport:
     """Build the site; raises ContentError with every problem, leaving the output untouched.
-    `serve` passes the same `state` to every build (see state.py)."""
+    `serve` passes the same `state` to every build (see state.py). A Markdown cache found
+    damaged while rendering is noted, removed, and the build run again without it."""
+    try:
+        return build_once(options, progress, state)
+    except UnreadableCache as bad:
+        trust.note_unreadable(bad.path)
+        remove_store(bad.path)
+    return build_once(options, progress, state)
+
+
+def build_once(options: BuildOptions, progress: Callable[[int, int], None] | None,
+               state: BuildState | None) -> BuildReport:
     state = state or BuildState(options)
     report = BuildReport()
     files = state.content_files()
@@ -128,6 +140,10 @@ def build(options: BuildOptions, progress: Callable[[int, int], None] | None = N
             report.removed = [file_of(url) for url in sorted(set(previous.pages if previous else ()) - set(pages))]
             publish(staging, options.out, previous is None, report.written, report.removed, report.pages)
             report.lap("write")
+        except UnreadableCache:
+            raise  # `build` heals it
+        except OSError as bad:  # a full disk, a read-only directory, a file gone: one line, output as it was
+            raise faults.writing(bad, options.out) from None
         finally:
             staging.clear(options.out, len(report.written))
     records = PageRecords(plan.signer.base, source.snapshot.generation if source.snapshot else "", plan.reread, pages)

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from site_builder.build import BuildOptions, BuildReport, build, shown_path, terminal_progress
 from site_builder.config import ENTITY_TYPES, LANGUAGES
 from site_builder.errors import ContentError, Problem
+from site_builder.faults import EnvironmentFailure, describe
 from site_builder.schema import ID_RE
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -132,7 +133,14 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ContentError as bad:
         return report_problems(bad.problems)
+    except EnvironmentFailure as bad:  # the machine failed, not the content: one line
+        print(f"error: {bad}", file=sys.stderr)
+        return EXIT_CONTENT
+    except OSError as bad:
+        print(f"error: {describe(bad)}", file=sys.stderr)
+        return EXIT_CONTENT
     except KeyboardInterrupt:
+        print("interrupted; the output directory was left whole", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `build -v | head`: the reader stopped reading; the site is built
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit

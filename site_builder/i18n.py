@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from site_builder.config import LANGUAGES
 from site_builder.errors import ContentError, Problem
+from site_builder.trust import SealedBytecodeCache
 
 DOMAIN = "messages"
 METHOD_MAP = [("**.html", "jinja2"), ("**.xml", "jinja2")]
@@ -253,7 +254,7 @@ def make_environment(templates: Path, lang: str | None, catalogs: CatalogSet,
     cache = None
     if bytecode_dir is not None:
         bytecode_dir.mkdir(parents=True, exist_ok=True)
-        cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+        cache = SealedBytecodeCache(str(bytecode_dir))  # never loads code it did not write
     env = jinja2.Environment(
         bytecode_cache=cache,
         loader=jinja2.FileSystemLoader(str(templates)),

@@ -8,10 +8,12 @@ therefore never depends on names, languages or page locations.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import html
 import os
 import re
+import signal
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
@@ -25,6 +27,8 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 
+from site_builder import trust
+from site_builder.trust import UnreadableCache
 from site_builder.wikilinks import WIKILINK_RE  # one pattern: what is checked is what is linked
 
 # Bump when rendering changes, so cached HTML from older code is not reused.
@@ -98,31 +102,70 @@ def link_entities(body_html: str, resolve: Callable[[str], tuple[str, str, str] 
     return PLACEHOLDER_RE.sub(link, body_html)
 
 
+STORE_VERSION = 2  # PRAGMA user_version of markdown.sqlite: a store of another layout is rebuilt
+
+
 class MarkdownCache:
     """Rendered bodies keyed by `body_key`, on disk (SQLite) so a rebuild renders only new
     text, or in memory when there is no cache directory. Pages read their body from here one
     at a time, so no process holds every body; a forked process opens its own connection.
 
+    Each row is sealed (trust.row_mac): its HTML goes into pages as it is, so a row this
+    user's builder did not write, or a damaged one, is never used. A store that cannot be
+    opened, or of another version or user, is replaced at once with a note; a bad row found
+    while rendering raises `UnreadableCache`, and `build` replaces the store and runs again.
+
     `read_only` (for `check`, which writes nothing): an existing store is read, never
-    written or created; bodies it lacks are kept in memory."""
+    written or created; bodies it lacks are kept in memory, and a store that fails its check
+    is left alone and not used."""
 
     def __init__(self, path: Path | None, read_only: bool = False):
         self.read_only = read_only
-        self.path = path if path is not None and (not read_only or path.is_file()) else None
+        usable = path is not None and trust.key() is not None and (not read_only or path.is_file())
+        self.path = path if usable else None
         self.memory: dict[str, str] = {}
         self._db: sqlite3.Connection | None = None
         self._pid = 0
         # Names this store: bodies are never removed from it, so a model whose bodies were all
         # in the store with this identity needs no look at its 20,000 keys (state.py's snapshot).
         self.identity = uuid.uuid4().hex
-        if self.path is not None and not read_only:
+        if self.path is None:
+            return
+        try:
+            self._open(existed=self.path.exists())
+        except sqlite3.DatabaseError:  # damaged, of another version, or another user's
+            if read_only:
+                self.close()
+                self.path = None
+                return
+            self._discard()
+            self._open(existed=False)
+
+    def _open(self, existed: bool) -> None:
+        if not self.read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db.execute("PRAGMA journal_mode=WAL")  # worker processes write while others read
-            with self.db:
-                self.db.execute("CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, html TEXT NOT NULL)")
-                self.db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('identity', ?)", (self.identity,))
-            self.identity = self.db.execute("SELECT value FROM meta WHERE name = 'identity'").fetchone()[0]
+        db = self.db
+        if not self.read_only:
+            db.execute("PRAGMA journal_mode=WAL")  # worker processes write while others read
+        if db.execute("PRAGMA user_version").fetchone()[0] != STORE_VERSION:
+            if existed or self.read_only:
+                raise sqlite3.DatabaseError("a store of another version")
+            with db:
+                db.execute("CREATE TABLE body (key TEXT PRIMARY KEY, html TEXT NOT NULL, mac TEXT NOT NULL)")
+                db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                db.execute("INSERT INTO meta VALUES ('identity', ?), ('seal', ?)",
+                           (self.identity, trust.row_mac("identity", self.identity)))
+                db.execute(f"PRAGMA user_version = {STORE_VERSION}")
+        meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+        if not trust.row_ok("identity", meta.get("identity", ""), meta.get("seal")):
+            raise sqlite3.DatabaseError("a store this user's builder did not make")
+        self.identity = meta["identity"]
+
+    def _discard(self) -> None:
+        trust.note_unreadable(self.path)
+        self.close()
+        self._pid = 0
+        remove_store(self.path)
 
     @property
     def db(self) -> sqlite3.Connection | None:
@@ -136,13 +179,22 @@ class MarkdownCache:
             self._pid = os.getpid()
         return self._db
 
+    def _rows(self, sql: str, args: Iterable[str]) -> list[tuple]:
+        try:
+            return self.db.execute(sql, tuple(args)).fetchall()
+        except sqlite3.DatabaseError:
+            raise UnreadableCache.at(self.path) from None
+
     def get(self, key: str) -> str:
         if key in self.memory or self.db is None:
             return self.memory[key]
-        row = self.db.execute("SELECT html FROM body WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        rows = self._rows("SELECT html, mac FROM body WHERE key = ?", [key])
+        if not rows:
             raise KeyError(key)
-        return row[0]
+        html_, mac = rows[0]
+        if not trust.row_ok(key, html_, mac):
+            raise UnreadableCache.at(self.path)
+        return html_
 
     def missing(self, keys: Iterable[str]) -> list[str]:
         keys = [k for k in keys if k not in self.memory]
@@ -151,8 +203,7 @@ class MarkdownCache:
         present: set[str] = set()
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
-            rows = self.db.execute(f"SELECT key FROM body WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-            present.update(key for (key,) in rows)
+            present.update(key for (key,) in self._rows(f"SELECT key FROM body WHERE key IN ({','.join('?' * len(chunk))})", chunk))
         return [k for k in keys if k not in present]
 
     def put_many(self, items: dict[str, str]) -> None:
@@ -161,11 +212,18 @@ class MarkdownCache:
         if self.db is None or self.read_only:
             self.memory.update(items)
             return
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?)", items.items())
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO body VALUES (?, ?, ?)",
+                                    [(k, v, trust.row_mac(k, v)) for k, v in items.items()])
+        except sqlite3.OperationalError as bad:  # a full disk, a read-only directory: the machine's
+            code = errno.ENOSPC if "full" in str(bad) else errno.EACCES if "readonly" in str(bad) else errno.EIO
+            raise OSError(code, str(bad), str(self.path)) from None
+        except sqlite3.DatabaseError:
+            raise UnreadableCache.at(self.path) from None
 
     def count(self) -> int:
-        stored = self.db.execute("SELECT count(*) FROM body").fetchone()[0] if self.db is not None else 0
+        stored = self._rows("SELECT count(*) FROM body", [])[0][0] if self.db is not None else 0
         return stored + len(self.memory)
 
     def close(self) -> None:
@@ -178,6 +236,12 @@ class MarkdownCache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def remove_store(path: Path) -> None:
+    """Delete an SQLite store with its write-ahead log and shared-memory index."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        path.with_name(name).unlink(missing_ok=True)
 
 
 def render_missing(bodies: Iterable[str], cache: MarkdownCache, known: dict[str, str]) -> int:
@@ -231,7 +295,7 @@ class EarlyBodies:
         paths = sorted(str(p) for p in stories.glob("*.md")) if stories.is_dir() else []
         if jobs < 2 or len(paths) < 200 or cache.count() > len(paths) // 2:
             return
-        self.pool = get_context("fork").Pool(jobs)
+        self.pool = get_context("fork").Pool(jobs, signal.signal, (signal.SIGINT, signal.SIG_IGN))  # Ctrl-C: the parent's
         size = max(50, len(paths) // (jobs * 8))
         chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
         cache_path = str(cache.path) if cache.path else None

@@ -3,12 +3,14 @@
 Whatever the jobs read (the model, the renderer) is built before the fork and shared
 copy-on-write. This process does the first share itself: one copy of the model fewer than a
 worker per core (each worker's reference counts copy the pages it reads). Each worker sends
-back one `Outcome`: its results, the content problems it met, or a crash's traceback.
+back one `Outcome`: its results, the content problems it met, the machine's failure (an
+OSError, raised again here) or a crash's traceback.
 """
 
 from __future__ import annotations
 
 import heapq
+import signal
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,7 +39,12 @@ class Crashed:
     traceback: str
 
 
-Outcome = Done | Failed | Crashed
+@dataclass(frozen=True)
+class Raised:
+    error: OSError  # the machine failed the worker (a full disk…): raised again in this process
+
+
+Outcome = Done | Failed | Crashed | Raised
 
 
 def map_jobs(work: Callable[[Job], Result], jobs: Sequence[Job], cost: Callable[[Job], float], processes: int,
@@ -74,6 +81,8 @@ def map_jobs(work: Callable[[Job], Result], jobs: Sequence[Job], cost: Callable[
     if problems:
         raise ContentError(problems)
     for outcome in outcomes:
+        if isinstance(outcome, Raised):
+            raise outcome.error
         if isinstance(outcome, Crashed):
             raise RuntimeError(outcome.traceback)
     merged: list = [None] * len(jobs)
@@ -115,8 +124,11 @@ def _outcome(work: Callable[[Job], Result], jobs: list[Job], progress: Progress 
 
 
 def _worker(work: Callable[[Job], Result], jobs: list[Job], send) -> None:  # noqa: ANN001 (a Connection)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends this one
     try:
         send.send(_outcome(work, jobs, None, 1))
+    except OSError as bad:
+        send.send(Raised(bad))
     except BaseException:  # reported by the parent, which owns the terminal
         send.send(Crashed(traceback.format_exc()))
     finally:

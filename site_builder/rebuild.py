@@ -29,6 +29,7 @@ import watchfiles
 from site_builder import edited, urls
 from site_builder.build import BuildOptions, BuildState, build, shown_path
 from site_builder.errors import ContentError
+from site_builder.faults import EnvironmentFailure, describe
 from site_builder.load import is_source_name
 
 SETTLE_MS = 30  # without a further change for this long, a burst of saves is over
@@ -135,6 +136,8 @@ class RebuildLoop:
             self.problems = ()
         except ContentError as bad:
             self.problems = tuple(map(str, bad.problems))
+        except (EnvironmentFailure, OSError) as bad:  # a full disk…: one line, as in `build`
+            self.problems = (f"error: {bad if isinstance(bad, EnvironmentFailure) else describe(bad)}",)
         except Exception as bad:  # a bug, not the editor's fault: show it and keep serving
             self.log(traceback.format_exc().rstrip())
             self.problems = (f"internal error while building: {type(bad).__name__}: {bad} (traceback in the terminal)",)

@@ -33,6 +33,7 @@ from site_builder.snapshot import Snapshot
 from site_builder.write import count_files
 
 RECORDS_VERSION = 2
+FINGERPRINT_VERSION = 2
 # Modules whose code does not shape the output: every other module of the package does,
 # so a module added later counts until it is named here (the safe way to be wrong).
 NOT_OUTPUT_MODULES = frozenset({"__init__", "__main__", "cli", "server", "rebuild", "status"})
@@ -45,6 +46,14 @@ class PageRecord:
     signature: str
     hash: str
     looked_up: frozenset[str]  # the entity ids its templates looked up
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """The last good build's inputs at a glance (`input_fingerprint`) and its page count."""
+
+    inputs: str
+    pages: int
 
 
 @dataclass
@@ -130,13 +139,12 @@ class BuildState:
         if not self.cached or self.in_memory:
             return None
         self.fingerprint = self.input_fingerprint(files)
-        path = self.fingerprint_path()
-        if not self.options.out.is_dir() or not path.is_file():
+        if not self.options.out.is_dir():
             return None
-        stored, pages = path.read_text("utf-8").split()
-        if stored != self.fingerprint or count_files(self.options.out) != int(pages):
+        found = read_record(self.fingerprint_path(), FINGERPRINT_VERSION)
+        if not isinstance(found, Fingerprint) or found.inputs != self.fingerprint or count_files(self.options.out) != found.pages:
             return None
-        return int(pages)
+        return found.pages
 
     def input_fingerprint(self, content: dict[str, Stamp]) -> str:
         """Names, sizes and modification times of every input: cheap to take, and equal only
@@ -239,5 +247,5 @@ class BuildState:
             write_record(self.records_path(), RECORDS_VERSION, self.records)
         if "fingerprint" in self.unsaved and self.files is not None:
             fingerprint = self.fingerprint if not self.in_memory and self.fingerprint else self.input_fingerprint(self.files)
-            self.fingerprint_path().write_text(f"{fingerprint} {self.pages}\n", "utf-8")
+            write_record(self.fingerprint_path(), FINGERPRINT_VERSION, Fingerprint(fingerprint, self.pages))
         self.unsaved.clear()

@@ -9,16 +9,39 @@ this replaces are deleted afterwards, in another process when there are many (`d
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from site_builder import faults
+
 DISCARD_LATER = 2000  # replaced pages; from this many, their files are deleted by another process
 DISCARDED = ".discard-"  # in the name of a directory of replaced pages being deleted
+STALE_DISCARD = 600  # seconds: a directory being deleted for longer lost its `rm` (a reboot, a kill)
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Ctrl-C (or a TERM) waits while the output is being replaced: it then holds the previous
+    site or the new one, never a mixture. A signal that came meanwhile is delivered after."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals go to the main thread, which is not replacing anything
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def count_files(root: Path) -> int:
@@ -53,9 +76,13 @@ class Staging:
         """The staging directory of this process for `out`, made empty when `create`."""
         staging = cls(out.parent / f".{out.name}.staging-{os.getpid()}", flat)
         if create:
-            if staging.root.exists():
-                shutil.rmtree(staging.root)
-            staging.root.mkdir(parents=True)
+            try:
+                prepare(out)
+                if staging.root.exists():
+                    shutil.rmtree(staging.root)
+                staging.root.mkdir()
+            except OSError as bad:
+                raise faults.writing(bad, out) from None
         return staging
 
     def write(self, name: str, data: bytes) -> None:
@@ -88,21 +115,65 @@ def stage(staging: Staging | None, out: Path, name: str, data: bytes, old_hash: 
 
 
 def publish(staging: Staging, out: Path, full: bool, written: list[str], removed: list[str], pages: int) -> None:
-    """Put the staged files in place: the whole tree after a full build, else file by file."""
-    if full:
-        swap_in(staging, out, pages)
-    else:
-        move_in(staging, out, written, removed)
+    """Put the staged files in place: the whole tree after a full build, else file by file.
+    Ctrl-C waits meanwhile (`uninterrupted`)."""
+    with uninterrupted():
+        if full:
+            swap_in(staging, out, pages)
+        else:
+            move_in(staging, out, written, removed)
 
 
 def swap_in(staging: Staging, out: Path, pages: int) -> None:
-    """Replace the whole output by the staging tree (a full build)."""
+    """Replace the whole output by the staging tree (a full build); if the second rename
+    fails, the first is undone, so the output is never missing."""
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
         os.rename(out, old)
-    os.rename(staging.root, out)
+    try:
+        os.rename(staging.root, out)
+    except BaseException:
+        if old.exists() and not out.exists():
+            os.rename(old, out)
+        raise
     if old.exists():
         discard(old, out, later=pages >= DISCARD_LATER)
+
+
+def prepare(out: Path) -> None:
+    """Before staging a build beside `out`: its parent must exist (a typo in --out is not made
+    into directories), and what builds killed mid-way left there is removed: staging and
+    swapped-out trees of processes no longer running; unfinished deletions are started again."""
+    parent = out.parent
+    if not parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, f"its directory {parent} does not exist", str(out))
+    prefix = f".{out.name}."
+    for entry in os.scandir(parent):
+        if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+            continue
+        kind, _, rest = entry.name[len(prefix):].partition("-")
+        pid = rest.split("-")[0]
+        if kind not in ("staging", "old", DISCARDED.strip(".-")) or not pid.isdigit() or _running(int(pid)):
+            continue
+        if kind == "discard" and time.time() - entry.stat(follow_symlinks=False).st_mtime < STALE_DISCARD:
+            continue  # its `rm` outlives the build that started it, and may still be at work
+        if kind == "old" and not out.exists():
+            os.rename(entry.path, out)  # killed between the two renames of swap_in: the site it had
+        else:
+            discard(Path(entry.path), out, later=kind != "staging")
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
 
 def move_in(staging: Staging, out_dir: Path, written: list[str], removed: list[str]) -> None:
     """Rename each new page over the old one (atomically: a server never sees a gap).

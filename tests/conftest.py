@@ -178,3 +178,12 @@ def clean_tree(root: Path, where: Path, **overrides) -> dict[str, str]:
     shutil.rmtree(where, ignore_errors=True)
     build(root, **{"out": where / "public", "cache_dir": where / "cache", **overrides})
     return tree(where / "public")
+
+
+@pytest.fixture(autouse=True)
+def cache_key_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The per-user key that seals `.cache/` (trust.py) is kept outside the project: in tests,
+    under a temporary XDG_CONFIG_HOME, never the user's own."""
+    home = tmp_path_factory.getbasetemp() / "config-home"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home
