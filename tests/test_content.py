@@ -2,8 +2,10 @@
 
 These tests read content/ directly (YAML front-matter parsed with yaml.safe_load) so that they
 do not depend on the engine's internals; the last test runs `python -m site_builder check`.
-The seed articles live in ../shared/seeds/ beside the repository (in CI too).
+The seed articles live in ../shared/seeds/ beside the repository (in CI too; on a plain clone
+without them, the tests that read them skip).
 """
+import os
 import re
 import subprocess
 import sys
@@ -112,7 +114,11 @@ def entity_kind(eid):
 
 # ---------------------------------------------------------------- seeds -> stories
 def seed_files():
+    """The seed articles; on a plain clone without ../shared/seeds the tests that need them
+    skip, saying why, except under CI=true, where the seeds must be there."""
     files = sorted(SEEDS.glob("*.txt"))
+    if not files and os.environ.get("CI") != "true":
+        pytest.skip(f"no seed articles in {SEEDS} (a clone without ../shared/seeds; under CI=true this fails)")
     assert files, f"no seed articles found in {SEEDS}"
     return files
 
