@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from site_builder import snapshot
+from site_builder import collector, snapshot
 from site_builder.assemble import assemble
 from site_builder.config import BuildOptions
 from site_builder.load import load_content, shown_path, source_stamps
@@ -55,7 +55,13 @@ def parse_kinds(value: str | None) -> tuple[str, ...] | None:
 
 
 def status(content: Path, templates: Path, cache_dir: Path | None, today: str | None = None) -> Status:
-    site = current_site(content, templates, cache_dir)
+    with collector.held() as heap:  # the model stays alive: a full collection would walk it for nothing
+        site = current_site(content, templates, cache_dir)
+        heap.loaded()
+        return _status(site, content, templates, cache_dir, today)
+
+
+def _status(site: Site, content: Path, templates: Path, cache_dir: Path | None, today: str | None) -> Status:
     ledger = Ledger.load(cache_dir)
     found = site_status(site, content, ledger, today, ledger.catalog_counts(templates, site))
     ledger.save(cache_dir)

@@ -30,7 +30,6 @@ from pathlib import Path
 
 import yaml
 
-from site_builder.i18n import catalog_issues, catalog_path
 from site_builder.model import Site, StoryVersion, Text
 from site_builder.records import read_record, write_record
 from site_builder.schema import DIGEST_LENGTH
@@ -333,6 +332,8 @@ class Status:
 
 def catalog_counts(templates: Path, site: Site) -> tuple[CatalogStatus, ...]:
     """What `i18n check` finds, counted per catalog (the default language's has no translations)."""
+    from site_builder.i18n import catalog_issues, catalog_path  # Babel and Jinja: only when templates changed
+
     default = site.config.default_language
     issues = catalog_issues(templates, site.config.languages, default)
     counts = []
