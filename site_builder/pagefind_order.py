@@ -67,7 +67,10 @@ def encode(value) -> bytes:
 
 
 def read(data: bytes):
-    raw = gzip.decompress(data)
+    try:
+        raw = gzip.decompress(data)
+    except (OSError, EOFError) as bad:
+        raise ValueError(f"not a Pagefind file: {bad}") from None
     if not raw.startswith(SIGNATURE):
         raise ValueError("not a Pagefind file")
     value, end = decode(raw, len(SIGNATURE))

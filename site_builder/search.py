@@ -21,6 +21,7 @@ names exactly against this list before showing Pagefind's full-text results.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -151,36 +152,50 @@ def run_pagefind(view: Path, written: Path, out: Path) -> int:
     try:
         return asyncio.run(index_directory(view, written))
     except Exception as bad:  # whatever the service or its wrapper raised: the build must say it
-        message = " ".join(str(bad.args[0] if bad.args else bad).split()) or type(bad).__name__
-        raise ContentError([Problem(str(out), 0, f"search index not built: Pagefind failed: {message}")]) from None
+        from site_builder.build import shown_path  # (build.py imports this module)
+
+        said = str(bad) if isinstance(bad, (OSError, RuntimeError)) or not bad.args else str(bad.args[0])  # (message, request)
+        message = " ".join(said.split()) or type(bad).__name__
+        raise ContentError([Problem(shown_path(out), 0, f"search index not built: Pagefind failed: {message}")]) from None
 
 
 async def index_directory(view: Path, written: Path) -> int:
-    from pagefind.index import IndexConfig, PagefindIndex
+    from pagefind.index import IndexConfig
     from pagefind.service import PagefindService, get_executable
 
-    if get_executable() is None:
+    binary = get_executable()
+    if binary is None:
         raise RuntimeError("no Pagefind binary (install the package with `pip install -e .`: pagefind[extended])")
     service = await PagefindService().launch()
+    # The wrapper waits forever for an answer from a binary that died, and its close() waits
+    # 5 s more: its reader task and process are watched here (no public way to learn either).
+    reader, process = service._poll_task, service._backend  # noqa: SLF001
+
+    async def answer(request):
+        task = asyncio.ensure_future(request)
+        await asyncio.wait({task, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            task.cancel()
+            raise ConnectionError("no answer")
+        return task.result()
+
     try:
-        index = await service.create_index(IndexConfig(keep_index_url=False))
-        # The wrapper waits forever for an answer from a binary that died: watch its reader.
-        reader = service._poll_task  # noqa: SLF001 (no public way to learn the service stopped)
-
-        async def answer(request):
-            task = asyncio.ensure_future(request)
-            await asyncio.wait({task, reader}, return_when=asyncio.FIRST_COMPLETED)
-            if not task.done():
-                task.cancel()
-                cause = reader.exception() if not reader.cancelled() else None
-                raise RuntimeError(f"the Pagefind service stopped ({type(cause).__name__ if cause else 'no answer'})")
-            return task.result()
-
+        index = await answer(service.create_index(IndexConfig(keep_index_url=False)))
         found = await answer(index.add_directory(str(view)))
         await answer(index.write_files(str(written)))
-        return int(found.get("page_count", 0))
-    finally:
-        await service.close()
+    except Exception as bad:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(process.wait()), 1)
+        status = process.returncode
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        reader.cancel()
+        if status is not None or isinstance(bad, (ConnectionError, asyncio.IncompleteReadError)):
+            raise RuntimeError(f"{binary} stopped" + (f" with exit status {status}" if status is not None else "")) from None
+        raise
+    await service.close()
+    return int(found.get("page_count", 0))
 
 
 def names_list(site: Site, lang: str) -> bytes:

@@ -124,6 +124,9 @@ function resultBody(item, text, tag) {
 // The header's box: a combobox whose list shows the first results and a link to the rest.
 export function header(form) {
   const input = form.elements.q, popup = form.querySelector(".search-popup"), text = strings(form);
+  // A combobox only once this script drives it (the page's HTML is a plain search field).
+  for (const [name, value] of [["role", "combobox"], ["aria-autocomplete", "list"], ["aria-expanded", "false"],
+    ["aria-controls", popup.id]]) input.setAttribute(name, value);
   let options = [], active = -1, asked = 0, timer = 0;
   function setActive(i) {
     active = i;
