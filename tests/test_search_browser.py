@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from sites import CHROMIUM, CHROMIUM_ARGS, build_real, need, serve
+from sites import AXE_JS, CHROMIUM, CHROMIUM_ARGS, build_real, need, serve
 
 try:
     from playwright.sync_api import sync_playwright
@@ -201,3 +201,24 @@ def test_search_page_without_javascript_links_to_the_indexes(site, browser):
     links = [a.get_attribute("href") for a in notice.locator("a").all()]
     assert links[:4] == ["../stories/", "../people/", "../orgs/", "../places/"]
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_axe_finds_no_serious_violation_in_results_and_the_open_box(site, browser, lang):
+    need(AXE_JS.is_file(), f"axe-core not found at {AXE_JS} (run: bash .ci/install)")
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    tab = context.new_page()
+    failures = []
+    results(tab, f"{site}{lang}/search/?q={quote('重庆' if lang == 'zh' else 'Chongqing')}")
+    tab.wait_for_selector(".chip")
+    tab.focus("#site-search-q")
+    tab.keyboard.type("GBSA")
+    tab.wait_for_selector("#site-search-popup .search-option")
+    tab.keyboard.press("ArrowDown")
+    tab.add_script_tag(path=str(AXE_JS))
+    for v in tab.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]:
+        if v["impact"] in ("serious", "critical"):
+            failures.append(f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}")
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling on a phone
+    context.close()
+    assert not failures, "\n".join(failures)

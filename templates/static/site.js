@@ -83,5 +83,5 @@
     loaded.then(then, function () { box.classList.add("search-failed"); });
   }
   if (page) load(function (m) { m.page(page, box); });
-  else box.elements.q.addEventListener("focus", function () { load(function (m) { m.header(box); }); }, { once: true });
+  box.elements.q.addEventListener("focus", function () { load(function (m) { m.header(box); }); }, { once: true });
 })();
