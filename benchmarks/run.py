@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -354,6 +355,7 @@ class SiteBuilder(Tool):
         (site_builder deletes them in a process of its own once the output is complete) so
         that the deletion never runs during the next tool's measurement."""
         res = super().build(scenario, run)
+        res.update(search_index(self.out, res["log"]))
         prefix = "." + os.path.basename(self.out) + ".discard-"
         for _ in range(1200):
             if not any(name.startswith(prefix) for name in os.listdir(os.path.dirname(self.out))):
@@ -364,6 +366,15 @@ class SiteBuilder(Tool):
     def commands(self):
         return [([sys.executable, "-m", "site_builder", "build", "--content", self.content,
                   "--templates", self.templates, "--out", self.out], self.dir, self.env)]
+
+
+def search_index(out, logf):
+    """The search stage's time (from the build's per-stage line) and the index's size."""
+    with open(logf, encoding="utf-8", errors="replace") as f:
+        found = re.findall(r"\bsearch (\d+(?:\.\d+)?)s", f.read())
+    files = [os.path.join(d, n) for d, _, names in os.walk(os.path.join(out, "pagefind")) for n in names]
+    return {"search_s": float(found[-1]) if found else None, "index_files": len(files),
+            "index_kb": sum(os.path.getsize(p) for p in files) / 1024}
 
 
 class Hugo(Tool):
@@ -483,6 +494,14 @@ def report(args, tools, results, pages, info):
           f"{'—' if rss is None else ('yes' if rss <= 1024 * 1024 else 'no')} |")
         w("")
         w("Not measured here: the ≤ 200 ms save-to-written target inside `serve`.")
+        cold = [x for x in sb["cold"] if x["rc"] == 0 and x.get("search_s") is not None]
+        if cold:
+            share = [x["search_s"] / (x["wall"] - x["search_s"]) for x in cold]
+            w("")
+            w(f"Search index (Pagefind, the cold build's `search` stage): {spread([x['search_s'] for x in cold], fmt_s)}, "
+              f"adding {spread(share, lambda v: f'{100 * v:.0f} %')} to the rest of the cold build (goal ≤ 25 %); "
+              f"{cold[-1]['index_files']:,} files, {fmt_mb(cold[-1]['index_kb'])}. No-op rebuilds index: "
+              f"{'never' if not any(x.get('search_s') for x in sb['noop'] if x['rc'] == 0) else 'yes (a bug)'}.")
     for t in tools:
         failed = [(sc, i + 1, x["log"]) for sc in SCENARIOS
                   for i, x in enumerate(results[t][sc]) if x["rc"] != 0]

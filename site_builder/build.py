@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import collector, faults, translations, trust
+from site_builder import collector, faults, search, translations, trust
 from site_builder.assemble import assemble
 from site_builder.config import BuildOptions
 from site_builder.errors import ContentError, Problem
@@ -137,6 +137,8 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
             if not options.write:
                 return report.done()
             # Every page is staged here: a step that reads the finished site goes before the swap.
+            pages.update(search.index_pages(source.site, state, staging, pages, previous, report))
+            report.lap("search")
             report.removed = [file_of(url) for url in sorted(set(previous.pages if previous else ()) - set(pages))]
             publish(staging, options.out, previous is None, report.written, report.removed, report.pages)
             report.lap("write")

@@ -95,6 +95,7 @@ class Planner:
                 Route(urls.stories(lang), "archive", lang, deps=(heads,)),
                 Route(urls.timeline(lang), "timeline", lang, deps=(heads,)),
                 Route(urls.tags(lang), "tags", lang, deps=(heads,)),
+                Route(urls.search(lang), "search", lang),
                 *self.translation_routes(lang),
                 Route(urls.not_found(lang), "not_found", lang),
             ]
@@ -204,7 +205,7 @@ def plan_pages(site: Site, planner: Planner, catalogs: CatalogSet, templates: Pa
     if (patched is not None and previous is not None and previous.base == base
             and previous.generation == patched.snapshot.generation
             and (output_is_ours or count_files(out) == len(old))):
-        kept = {url: record for url, record in old.items() if not url.startswith("static/")}
+        kept = {url: record for url, record in old.items() if not url.startswith(("static/", "pagefind/"))}
         todo = [planner.story_route(lang, slug) for slug in sorted(patched.slugs) for lang in site.config.languages
                 if slug in site.stories[lang]]
         todo += [route for lang in site.config.languages for route in planner.translation_routes(lang, patched.slugs)

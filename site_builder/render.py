@@ -173,6 +173,9 @@ class Renderer:
         ordered = sorted(counts, key=lambda t: key(page.tag_name(t)))
         return "tags.html", {"tags": [(t, counts[t]) for t in ordered]}
 
+    def page_search(self, page: PageHelpers, route: Route):
+        return "search.html", {}
+
     def page_tag(self, page: PageHelpers, route: Route):
         stories = [v for v in self.site.stories[route.lang].values() if route.key in v.tags]
         return "tag.html", {"tag": route.key, "stories": stories}
@@ -191,7 +194,7 @@ class Renderer:
     def logical_pages(self) -> list[list[tuple[str, str, bool]]]:
         """Each page in all its languages: (lang, url, is a real translation)."""
         langs = self.config.languages
-        groups = [[(l, make(l), True) for l in langs] for make in (urls.home, urls.stories, urls.timeline, urls.tags)]
+        groups = [[(l, make(l), True) for l in langs] for make in (urls.home, urls.stories, urls.timeline, urls.tags, urls.search)]
         for type_ in ENTITY_ORDER:
             groups.append([(l, urls.entity_index(l, type_), True) for l in langs])
         for tag in sorted({t for v in self.site.stories[self.default].values() for t in v.tags}):

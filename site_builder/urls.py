@@ -43,6 +43,10 @@ def tag(lang: str, tag_id: str) -> str:
     return f"{lang}/tags/{tag_id}/"
 
 
+def search(lang: str) -> str:
+    return f"{lang}/search/"
+
+
 def feed(lang: str) -> str:
     return f"{lang}/feed.xml"
 

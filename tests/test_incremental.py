@@ -31,7 +31,7 @@ EDITS = {
     "entity name": lambda r: edit(r / "content/places/chongqing.yaml", "zh: 重庆", "zh: 重庆市"),
     "entity parent": lambda r: edit(r / "content/places/chongqing.yaml", "parent: china", "parent: gyeonggi"),
     "role": lambda r: edit(r / "content/people/kang-sungcheon.yaml", "start: 2023", "start: 2025"),
-    "template": lambda r: edit(r / "templates/story.html", "<article class=\"story\">", "<article class=\"story edited\">"),
+    "template": lambda r: edit(r / "templates/story.html", "<article class=\"story\"", "<article class=\"story edited\""),
     "base template": lambda r: edit(r / "templates/base.html", "<footer class=\"site-footer\">", "<footer class=\"site-footer edited\">"),
     "catalog": lambda r: edit(r / "templates/locale/zh/LC_MESSAGES/messages.po", 'msgstr "时间线"', 'msgstr "大事记"'),
     "static": lambda r: edit(r / "templates/static/site.css", ":root {", ":root { --edited: 1;"),
@@ -70,8 +70,10 @@ def test_body_edit_rerenders_only_that_storys_pages(make_site):
     build(root)
     EDITS["body"](root)
     report = build(root)
-    # The English body is also the fallback nowhere (the story is translated): one page.
-    assert report.written == ["en/stories/gbsa-centre/index.html"]
+    # The English body is also the fallback nowhere (the story is translated): one page,
+    # and the search index, which covers that page.
+    assert [w for w in report.written if not w.startswith("pagefind/")] == ["en/stories/gbsa-centre/index.html"]
+    assert "pagefind/pagefind-entry.json" in report.written
     assert report.markdown_rendered == 1
 
 
@@ -102,7 +104,7 @@ def test_body_edit_skips_loading_the_content(make_site, monkeypatch):
     monkeypatch.setattr(build_module, "load_content", no_loading)
     EDITS["body"](root)
     report = build(root)
-    assert report.written == ["en/stories/gbsa-centre/index.html"]
+    assert [w for w in report.written if not w.startswith("pagefind/")] == ["en/stories/gbsa-centre/index.html"]
     EDITS["template"](root)  # no content changed: the model comes from the snapshot too
     assert build(root).written
 
@@ -166,13 +168,19 @@ def test_serve_memory_keeps_builds_equal_to_clean_builds(make_site, tmp_path):
         memory.note(str(p.resolve()) for p in before.keys() | after.keys() if before.get(p) != after.get(p))  # as the watcher does
         build(root, state=memory)
         assert not list((root / ".cache").glob("pages-*.pickle")), "stale records left on disk"
-        assert tree(root / "public") == clean_tree(root, tmp_path / "clean"), kind
-        memory.flush()
+        clean = clean_tree(root, tmp_path / "clean")
+        pages = {path: digest for path, digest in clean.items() if not path.startswith("pagefind/")}
+        assert {p: d for p, d in tree(root / "public").items() if not p.startswith("pagefind/")} == pages, kind
+        memory.flush()  # edits settled: the search index is brought up to date, then the records written
+        assert tree(root / "public") == clean, kind
         assert list((root / ".cache").glob("pages-*.pickle"))
     story = root / "content/stories/gbsa-centre.en.md"
     story.write_text(story.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     # a new process; the translation was deleted above, so the Chinese page shows this text too
-    assert sorted(build(root).written) == ["en/stories/gbsa-centre/index.html", "zh/stories/gbsa-centre/index.html"]
+    written = build(root).written
+    assert sorted(w for w in written if not w.startswith("pagefind/")) == ["en/stories/gbsa-centre/index.html",
+                                                                          "zh/stories/gbsa-centre/index.html"]
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")  # the index too, re-indexed in this process
 
 
 def test_replaced_pages_are_deleted_by_another_process(make_site, tmp_path, monkeypatch):

@@ -70,3 +70,18 @@
   var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
   if (target && !target.hidden) target.scrollIntoView();
 })();
+
+// Search: static/search.js (and Pagefind's index) load only when the header's box is first
+// focused or on the search page; until then the box is a plain form to /L/search/.
+(function () {
+  "use strict";
+  var box = document.querySelector("form.site-search");
+  if (!box || !("noModule" in HTMLScriptElement.prototype)) return;
+  var page = document.querySelector("form.search-form"), loaded = null;
+  function load(then) {
+    loaded = loaded || import(new URL(box.dataset.root + "static/search.js", document.baseURI).href);
+    loaded.then(then, function () { box.classList.add("search-failed"); });
+  }
+  if (page) load(function (m) { m.page(page, box); });
+  box.elements.q.addEventListener("focus", function () { load(function (m) { m.header(box); }); }, { once: true });
+})();

@@ -1,0 +1,148 @@
+"""The search index as part of the build: what is indexed, when, and what a failure does."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import STORY_EN, build_site
+from pages import parse, tree
+from site_builder import pagefind_order, search
+from site_builder.build import BuildMemory, BuildOptions, build
+from site_builder.cli import main
+from site_builder.errors import ContentError
+
+DRAFT = STORY_EN.replace("date: 2024-05-09", "date: 2024-06-01\ndraft: true").replace("GBSA opens", "A draft says GBSA opens")
+
+
+def entry(public) -> dict:
+    return json.loads((public / "pagefind/pagefind-entry.json").read_text("utf-8"))
+
+
+def test_one_index_per_language_of_story_and_entity_pages_only(make_site):
+    root = make_site({"content/stories/draft.en.md": DRAFT})
+    build_site(root)
+    public = root / "public"
+    languages = entry(public)["languages"]
+    # 2 published stories and 5 entities in each language; not the draft, not the lists
+    assert {lang: about["page_count"] for lang, about in languages.items()} == {"en": 7, "zh-hans": 7}
+    bodies = sorted(str(p.relative_to(public)) for p in public.rglob("*.html")
+                    if any("data-pagefind-body" in attrs for _, attrs in parse(p).elements))
+    assert bodies == sorted(f"{lang}/{folder}/{name}/index.html" for lang in ("en", "zh")
+                            for folder, name in [("stories", "gbsa-centre"), ("stories", "new-door"),
+                                                 ("people", "kang-sungcheon"), ("orgs", "gbsa"), ("places", "chongqing"),
+                                                 ("places", "china"), ("places", "gyeonggi")])
+
+
+def test_drafts_are_indexed_only_when_drafts_are_built(make_site):
+    root = make_site({"content/stories/draft.en.md": DRAFT})
+    build_site(root, drafts=True)
+    assert entry(root / "public")["languages"]["en"]["page_count"] == 8
+
+
+def test_filters_and_names_of_every_script(make_site):
+    root = make_site()
+    build_site(root)
+    story = parse(root / "public/zh/stories/gbsa-centre/index.html")
+    filters = [attrs["data-pagefind-filter"] for _, attrs in story.elements if "data-pagefind-filter" in attrs]
+    assert filters == ["kind:story", "tag", "year:2024"]
+    names = json.loads((root / "public/pagefind/names.zh.json").read_text("utf-8"))
+    assert ["zh/orgs/gbsa/", "Gyeonggi Business & Science Accelerator", "org",
+            ["Gyeonggi Business & Science Accelerator", "GBSA"]] in names
+    assert ["zh/places/chongqing/", "重庆", "place", ["Chongqing", "重庆"]] in names
+
+
+def test_search_page_in_both_languages_sitemap_switch_and_header_box(make_site):
+    root = make_site()
+    build_site(root)
+    public = root / "public"
+    sitemap = (public / "sitemap.xml").read_text("utf-8")
+    assert "/briefing/en/search/</loc>" in sitemap and "/briefing/zh/search/</loc>" in sitemap
+    page = parse(public / "en/search/index.html")
+    assert [a["href"] for a in page.find("a", hreflang="zh-Hans")] == ["../../zh/search/"]
+    assert "Search needs JavaScript" in page.text()
+    for path in ("en/index.html", "zh/stories/gbsa-centre/index.html", "en/places/china/index.html", "zh/timeline/index.html"):
+        form = [attrs for tag, attrs in parse(public / path).elements if tag == "form" and "site-search" in attrs.get("class", "")]
+        assert len(form) == 1 and form[0]["action"].endswith("search/"), path
+
+
+def test_no_op_and_unrelated_edits_do_not_re_index(make_site):
+    root = make_site()
+    build_site(root)
+    index = root / "public/pagefind/pagefind-entry.json"
+    stamp = index.stat().st_mtime_ns
+    assert build_site(root).written == []
+    css = root / "templates/static/site.css"
+    css.write_text(css.read_text("utf-8") + "\n.x { color: red; }\n", "utf-8")
+    assert build_site(root).written == ["static/site.css"]
+    tagged = root / "content/site.yaml"  # a tag's name is on the story pages: they change, so does the index
+    tagged.write_text(tagged.read_text("utf-8").replace("zh: 创新", "zh: 创新合作"), "utf-8")
+    written = build_site(root).written
+    assert "zh/stories/gbsa-centre/index.html" in written and "pagefind/pagefind-entry.json" in written
+    assert index.stat().st_mtime_ns != stamp
+
+
+def test_the_same_pages_give_the_same_index(make_site, tmp_path):
+    root = make_site()
+    build_site(root)
+    again = BuildOptions(root / "content", root / "templates", tmp_path / "again", cache_dir=tmp_path / "cache")
+    build(again)
+    index = {p: d for p, d in tree(root / "public").items() if p.startswith("pagefind/")}
+    assert len(index) > 10 and index == {p: d for p, d in tree(tmp_path / "again").items() if p.startswith("pagefind/")}
+
+
+def test_pagefind_files_survive_the_reordering():
+    meta = ["1.5.2", [["en_a", 3]], [], [["tag", "en_f"], ["kind", "en_e"]], [], ["date", "title"]]
+    assert pagefind_order.read(pagefind_order.written(meta)) == meta
+    assert pagefind_order.encode(2**40) == b"\x1b" + (2**40).to_bytes(8, "big")
+    with pytest.raises(ValueError):
+        pagefind_order.read(b"\x1f\x8b" + b"not gzip")
+
+
+@pytest.mark.parametrize("binary", ["/bin/false", "missing"])
+def test_indexer_failure_is_one_error_and_leaves_the_output(make_site, monkeypatch, capsys, binary):
+    root = make_site()
+    build_site(root)
+    before = tree(root / "public")
+    (root / "content/stories/gbsa-centre.en.md").write_text(STORY_EN.replace("opened a centre", "opened its centre"), "utf-8")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", binary if binary != "missing" else str(root / "no-such-pagefind"))
+    with pytest.raises(ContentError) as raised:
+        build_site(root)
+    [problem] = raised.value.problems
+    assert problem.message.startswith("search index not built: Pagefind failed: ")
+    assert tree(root / "public") == before
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".public.")], "work directories left behind"
+    assert main(["build"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("public:0: search index not built: Pagefind failed: ") and len(err) == 2, err
+
+
+def test_serve_re_indexes_once_edits_settle(make_site):
+    root = make_site()
+    options = BuildOptions(root / "content", root / "templates", root / "public", drafts=True, cache_dir=root / ".cache")
+    memory = BuildMemory()
+    build(options, memory=memory)  # serve's first build: pages at once, the index when idle
+    assert not (root / "public/pagefind").exists() and "search" in memory.pending
+    memory.flush()
+    assert entry(root / "public")["languages"]["en"]["page_count"] == 7
+    (root / "content/stories/draft.en.md").write_text(DRAFT, "utf-8")
+    report = build(options, memory=memory)
+    assert not [w for w in report.written if w.startswith("pagefind/")]
+    assert entry(root / "public")["languages"]["en"]["page_count"] == 7  # not yet
+    memory.flush()
+    assert entry(root / "public")["languages"]["en"]["page_count"] == 8  # the draft, in serve
+    clean = root.parent / "clean"
+    shutil.copytree(root / "public", clean)
+    assert build(options, memory=memory).written == []  # nothing changed: nothing to index
+    memory.flush()
+    assert tree(root / "public") == tree(clean)
+
+
+def test_indexed_pages_are_recognised_by_their_path():
+    assert search.is_indexed("zh/people/lee-jae-myung/index.html")
+    assert search.is_indexed("en/stories/a-story/index.html")
+    assert not search.is_indexed("en/stories/index.html")
+    assert not search.is_indexed("en/people/lee/feed.xml")
+    assert not search.is_indexed("en/tags/trade/index.html")
