@@ -89,8 +89,11 @@ def is_source(path: str, roots: Iterable[Path], skip: Path) -> bool:
 class RebuildLoop:
     """The rebuild thread of one `serve` session and what it leaves for the HTTP side."""
 
-    def __init__(self, options: BuildOptions, reload: Callable[[list[str]], None], log: Callable[[str], None]):
-        self.options, self.reload, self.log = options, reload, log
+    def __init__(self, options: BuildOptions, reload: Callable[[list[str]], None], log: Callable[[str], None],
+                 changes: Callable[..., Iterable[set]] = watchfiles.watch):
+        """`changes` reports the saves, one set per settled burst (watchfiles.watch; tests pass
+        their own, so that what a burst is does not depend on the machine's speed)."""
+        self.options, self.reload, self.log, self.changes = options, reload, log, changes
         self.root = options.out.resolve()
         self.state = BuildState.watched(options)  # the watcher says which files to look at
         self.problems: tuple[str, ...] = ()  # of the last build; the last good site stays served
@@ -113,9 +116,9 @@ class RebuildLoop:
     def watch(self) -> None:
         """Wait for saves until stopped; rebuild once a burst of them has settled."""
         roots = [p.resolve() for p in (self.options.content, self.options.templates)]
-        for changes in watchfiles.watch(*watched_roots(roots), watch_filter=lambda _, path: is_source(path, roots, self.root),
-                                        debounce=LONGEST_BURST_MS, step=SETTLE_MS, stop_event=self.stopped,
-                                        rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
+        for changes in self.changes(*watched_roots(roots), watch_filter=lambda _, path: is_source(path, roots, self.root),
+                                    debounce=LONGEST_BURST_MS, step=SETTLE_MS, stop_event=self.stopped,
+                                    rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
             self.watching.set()  # the first pass, changes or not, means the watch is in place
             if not changes and self.state.unsaved and time.monotonic() - self.last_build > FLUSH_AFTER:
                 self.state.flush()  # idle: records on disk for a later `build` in another process

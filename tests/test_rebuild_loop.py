@@ -1,0 +1,86 @@
+"""`serve`'s rebuild loop with the OS's reports of saves injected (rebuild.RebuildLoop's
+`changes`): how many rebuilds a burst of saves gives is decided by what the watcher reports,
+never by how fast this machine is (the browser tests check the promise end to end)."""
+
+from __future__ import annotations
+
+import queue
+
+from watchfiles import Change
+
+from conftest import STORY_EN, options
+from site_builder import rebuild
+from site_builder.rebuild import RebuildLoop
+
+STORY = "content/stories/gbsa-centre.en.md"
+WAIT = 120.0
+
+
+class Watcher:
+    """Stands in for watchfiles.watch: yields what the test puts, an empty set when idle."""
+
+    def __init__(self) -> None:
+        self.batches: queue.Queue[set] = queue.Queue()
+        self.asked: dict = {}
+        self.taken = 0
+
+    def __call__(self, *roots, stop_event, **settings):
+        self.asked = settings
+        while not stop_event.is_set():
+            try:
+                batch = self.batches.get(timeout=0.01)
+            except queue.Empty:
+                yield set()
+                continue
+            self.taken += 1
+            yield batch
+
+
+def started(root, watcher: Watcher) -> RebuildLoop:
+    logs: list[str] = []
+    loop = RebuildLoop(options(root, drafts=True), reload=lambda paths: None, log=logs.append, changes=watcher)
+    loop.start()
+    assert loop.wait_for_build(1, WAIT)
+    return loop
+
+
+def save(root, n: int) -> tuple[Change, str]:
+    path = root / STORY
+    path.write_text(STORY_EN.replace("opened a centre", f"opened save {n} of a centre"), "utf-8")
+    return Change.modified, str(path)
+
+
+def shown(root) -> str:
+    return (root / "public/en/stories/gbsa-centre/index.html").read_text("utf-8")
+
+
+def test_a_settled_burst_of_five_saves_is_one_rebuild_ending_on_the_last(make_site):
+    root = make_site()
+    watcher = Watcher()
+    loop = started(root, watcher)
+    try:
+        burst = {save(root, n) for n in range(1, 6)}  # one file saved five times: the OS reports it once settled
+        watcher.batches.put(burst)
+        assert loop.wait_for_build(2, WAIT)
+        assert loop.wait_settled(WAIT) and watcher.batches.empty()
+        assert "opened save 5 of a centre" in shown(root)
+        assert loop.epochs.reported == 2  # the first build and one rebuild
+    finally:
+        loop.stop()
+    # what makes a burst: settled for SETTLE_MS, and never longer than LONGEST_BURST_MS
+    assert watcher.asked["step"] == rebuild.SETTLE_MS and watcher.asked["debounce"] == rebuild.LONGEST_BURST_MS
+
+
+def test_saves_reported_apart_are_each_built_and_none_is_lost(make_site):
+    root = make_site()
+    watcher = Watcher()
+    loop = started(root, watcher)
+    try:
+        for n in range(1, 4):
+            watcher.batches.put({save(root, n)})
+            assert loop.wait_for_build(1 + n, WAIT)
+            assert f"opened save {n} of a centre" in shown(root)
+        assert loop.wait_settled(WAIT)
+        assert loop.epochs.reported == 4
+    finally:
+        loop.stop()
