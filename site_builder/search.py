@@ -152,8 +152,6 @@ def run_pagefind(view: Path, written: Path, out: Path) -> int:
     try:
         return asyncio.run(index_directory(view, written))
     except Exception as bad:  # whatever the service or its wrapper raised: the build must say it
-        from site_builder.build import shown_path  # (build.py imports this module)
-
         said = str(bad) if isinstance(bad, (OSError, RuntimeError)) or not bad.args else str(bad.args[0])  # (message, request)
         message = " ".join(said.split()) or type(bad).__name__
         raise ContentError([Problem(shown_path(out), 0, f"search index not built: Pagefind failed: {message}")]) from None

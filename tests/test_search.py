@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from conftest import STORY_EN, build_site
-from pages import parse, tree
+from conftest import STORY_EN, build_site, options, tree
+from pages import parse
 from site_builder import pagefind_order, search
-from site_builder.build import BuildMemory, BuildOptions, build
+from site_builder.build import BuildState
 from site_builder.cli import main
 from site_builder.errors import ContentError
 
@@ -87,8 +87,7 @@ def test_no_op_and_unrelated_edits_do_not_re_index(make_site):
 def test_the_same_pages_give_the_same_index(make_site, tmp_path):
     root = make_site()
     build_site(root)
-    again = BuildOptions(root / "content", root / "templates", tmp_path / "again", cache_dir=tmp_path / "cache")
-    build(again)
+    build_site(root, out=tmp_path / "again", cache_dir=tmp_path / "cache")
     index = {p: d for p, d in tree(root / "public").items() if p.startswith("pagefind/")}
     assert len(index) > 10 and index == {p: d for p, d in tree(tmp_path / "again").items() if p.startswith("pagefind/")}
 
@@ -121,21 +120,21 @@ def test_indexer_failure_is_one_error_and_leaves_the_output(make_site, monkeypat
 
 def test_serve_re_indexes_once_edits_settle(make_site):
     root = make_site()
-    options = BuildOptions(root / "content", root / "templates", root / "public", drafts=True, cache_dir=root / ".cache")
-    memory = BuildMemory()
-    build(options, memory=memory)  # serve's first build: pages at once, the index when idle
-    assert not (root / "public/pagefind").exists() and "search" in memory.pending
+    memory = BuildState.watched(options(root, drafts=True))
+    build_site(root, memory, drafts=True)  # serve's first build: pages at once, the index when idle
+    assert not (root / "public/pagefind").exists() and "search" in memory.unsaved
     memory.flush()
     assert entry(root / "public")["languages"]["en"]["page_count"] == 7
     (root / "content/stories/draft.en.md").write_text(DRAFT, "utf-8")
-    report = build(options, memory=memory)
+    memory.note([str((root / "content/stories/draft.en.md").resolve())])  # as the watcher does
+    report = build_site(root, memory, drafts=True)
     assert not [w for w in report.written if w.startswith("pagefind/")]
     assert entry(root / "public")["languages"]["en"]["page_count"] == 7  # not yet
     memory.flush()
     assert entry(root / "public")["languages"]["en"]["page_count"] == 8  # the draft, in serve
     clean = root.parent / "clean"
     shutil.copytree(root / "public", clean)
-    assert build(options, memory=memory).written == []  # nothing changed: nothing to index
+    assert build_site(root, memory, drafts=True).written == []  # nothing changed: nothing to index
     memory.flush()
     assert tree(root / "public") == tree(clean)
 
