@@ -33,7 +33,8 @@ def writing(bad: OSError, out: Path) -> EnvironmentFailure:
     name, full = bad.filename, os.path.abspath(out)
     ours = os.path.join(os.path.dirname(full), f".{out.name}.")
     kept = f"; {shown(out)} is as it was" if out.exists() else ""
-    if name is None or os.path.abspath(name) == full or os.path.abspath(name).startswith((ours, full + os.sep)):
+    where = os.path.abspath(name) if name is not None else full
+    if where == full or where.startswith((ours, full + os.sep)) or full.startswith(where + os.sep):  # it, in it, above it
         return EnvironmentFailure(f"cannot write {shown(out)}: {reason(bad)}{kept}")
     return EnvironmentFailure(f"cannot read {shown(name)}: {reason(bad)}{kept}")
 

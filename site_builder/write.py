@@ -10,7 +10,6 @@ this replaces are deleted afterwards, in another process when there are many (`d
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import os
 import shutil
@@ -141,12 +140,11 @@ def swap_in(staging: Staging, out: Path, pages: int) -> None:
 
 
 def prepare(out: Path) -> None:
-    """Before staging a build beside `out`: its parent must exist (a typo in --out is not made
-    into directories), and what builds killed mid-way left there is removed: staging and
-    swapped-out trees of processes no longer running; unfinished deletions are started again."""
+    """Before staging a build beside `out`: its parent is made if missing (an OSError if it
+    cannot be), and what builds killed mid-way left there is removed: staging and swapped-out
+    trees of processes no longer running; unfinished deletions are started again."""
     parent = out.parent
-    if not parent.is_dir():
-        raise FileNotFoundError(errno.ENOENT, f"its directory {parent} does not exist", str(out))
+    parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{out.name}."
     for entry in os.scandir(parent):
         if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):

@@ -116,12 +116,20 @@ def test_a_read_only_output_parent(site, capsys, monkeypatch):
     assert tree(root / "public") == before
 
 
-def test_a_missing_output_parent_is_not_made(make_site, capsys, tmp_path):
+def test_a_missing_output_parent_that_cannot_be_made(make_site, capsys, tmp_path):
     make_site()
-    out = tmp_path / "no-such-dir" / "public"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    out = blocker / "site" / "public"
     assert main(["build", "--out", str(out)]) == 1
-    assert capsys.readouterr().err == f"error: cannot write {out}: its directory {out.parent} does not exist\n"
-    assert not out.parent.exists()
+    assert capsys.readouterr().err == f"error: cannot write {out}: Not a directory\n"
+
+
+def test_a_missing_output_parent_is_made(make_site, capsys, tmp_path):
+    make_site()
+    out = tmp_path / "new" / "dir" / "public"
+    assert main(["build", "--out", str(out)]) == 0
+    assert (out / "en/index.html").is_file()
 
 
 def test_a_content_file_that_cannot_be_read(site, capsys, monkeypatch):
