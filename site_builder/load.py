@@ -163,20 +163,24 @@ def compose(text: str, shown: str, offset: int, problems: list[Problem]) -> yaml
     """The YAML document as nodes (an empty one as an empty mapping), or None after an error."""
     try:
         node = yaml.compose(text, Loader=Loader)
-    except yaml.YAMLError:
-        problems.append(yaml_problem(text, shown, offset))
+    except yaml.YAMLError as bad:
+        problems.append(yaml_problem(text, shown, offset, bad))
         return None
     return node or yaml.MappingNode("tag:yaml.org,2002:map", [], start_mark=yaml.Mark(shown, 0, 0, 0, None, None))
 
 
-def yaml_problem(text: str, shown: str, offset: int) -> Problem:
+def yaml_problem(text: str, shown: str, offset: int, first: yaml.YAMLError | None = None) -> Problem:
     """The syntax error in `text`, worded by PyYAML's pure-Python parser.
 
     libyaml (CSafeLoader, used for speed) words errors differently; parsing the rare bad
-    file again in pure Python gives the same message on every machine.
+    file again in pure Python gives the same message on every machine. Nesting libyaml
+    refuses (deeper than 1,000) would exhaust Python's stack: that is reported as it is.
     """
     try:
         yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        mark = getattr(first, "problem_mark", None)
+        return Problem(shown, (mark.line if mark else 0) + offset, "YAML nested too deeply (lists or mappings within each other)")
     except yaml.MarkedYAMLError as bad:
         mark = bad.problem_mark or bad.context_mark
         line = mark.line + offset if mark else offset

@@ -144,3 +144,16 @@ def test_a_mutated_file_is_checked_or_reported_never_a_traceback(fuzz_site, caps
     else:
         assert err and SUMMARY.match(err[-1]), err
         assert all(PROBLEM.match(line) for line in err[:-1]), err
+
+
+@pytest.mark.parametrize("depth", [999, 1001, 5000])
+def test_nesting_deeper_than_the_parser_allows_is_one_problem(make_site, capsys, depth):
+    """Found by the fuzzer: libyaml refuses nesting past 1,000 and PyYAML's pure-Python parser,
+    asked for the message, ran out of stack (a RecursionError traceback)."""
+    make_site({"content/people/kang-sungcheon.yaml": BASE_FILES["content/people/kang-sungcheon.yaml"]
+               + f"aliases: {nested(depth)}\n"})
+    assert main(["check"]) == 1
+    expected = ("YAML nested too deeply (lists or mappings within each other)" if depth > 1000
+                else "aliases: expected text, not a list")
+    assert capsys.readouterr().err.splitlines() == [f"content/people/kang-sungcheon.yaml:7: {expected}",
+                                                    "1 problem found; nothing was written."]
