@@ -136,15 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     except EnvironmentFailure as bad:  # the machine failed, not the content: one line
         print(f"error: {bad}", file=sys.stderr)
         return EXIT_CONTENT
+    except BrokenPipeError:  # `build -v | head`: the reader stopped reading; the site is built
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_OK
     except OSError as bad:
         print(f"error: {describe(bad)}", file=sys.stderr)
         return EXIT_CONTENT
     except KeyboardInterrupt:
         print("interrupted; the output directory was left whole", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `build -v | head`: the reader stopped reading; the site is built
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-        return EXIT_OK
 
 
 def run() -> None:

@@ -17,7 +17,7 @@ import site_builder
 
 # Distribution names: the engine's main dependencies first, then the rest of the runtime ones.
 LIBRARIES = ("Jinja2", "Markdown", "PyYAML", "Babel", "livereload", "tornado", "nh3", "pypinyin", "watchfiles")
-PAGEFIND_PACKAGES = ("pagefind-bin", "pagefind")
+PAGEFIND_PACKAGES = ("pagefind-bin-extended", "pagefind-bin", "pagefind")  # the binary first
 
 
 def version_line() -> str:

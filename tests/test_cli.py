@@ -213,10 +213,11 @@ def test_a_build_with_another_base_url_reuses_no_page_and_a_later_one_without_it
     first = tree(root / "public")
     pages = [name for name in first if not name.startswith(("static/", "pagefind/"))]  # the search index has no URL
     code, out, _ = run(capsys, "build", "--base-url", "https://staging.example.net/briefing/")
-    assert code == 0 and f"{len(pages)} rendered, {len(pages)} written" in out  # none made for the old URL is kept
+    assert code == 0 and f"{len(pages)} rendered, {len(pages)} written" in out
     staged = tree(root / "public")
-    assert all(b"example.org" not in data for data in staged.values())
-    assert all(staged[name] != first[name] for name in pages)
+    assert all(b"example.org" not in data for data in staged.values())  # none made for the old URL is kept
+    assert run(capsys, "build", "--out", "cold", "--base-url", "https://staging.example.net/briefing/")[0] == 0
+    assert staged == tree(root / "cold")
     code, out, _ = run(capsys, "build", "--base-url", "https://staging.example.net/briefing/")
     assert code == 0 and "0 rendered, 0 written" in out  # the same override again: nothing to do
     code, out, _ = run(capsys, "build")
@@ -458,3 +459,20 @@ def test_a_cold_build_with_base_url_leaves_site_yamls_in_the_snapshot(make_site,
     code, out, _ = run(capsys, "build")
     assert code == 0 and " 0 Markdown bodies rendered" in out
     assert tree(root / "public") == tree(root / "fresh")
+
+
+def test_a_verbose_build_into_a_closed_pipe_exits_0_without_a_traceback(make_site, monkeypatch, capfd):
+    """`build -v | head -1`: the reader leaves early; the site is built, and that is no error."""
+    import os
+
+    root = make_site()
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    stdout = os.fdopen(write, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        assert main(["build", "-v"]) == 0
+    finally:
+        stdout.close()
+    assert "Traceback" not in capfd.readouterr().err
+    assert (root / "public/en/index.html").is_file()
