@@ -26,7 +26,7 @@ from pathlib import Path
 
 import watchfiles
 
-from site_builder import edited, urls
+from site_builder import edited, search, urls
 from site_builder.build import BuildOptions, BuildState, build, shown_path
 from site_builder.errors import ContentError
 from site_builder.faults import EnvironmentFailure, describe
@@ -121,14 +121,14 @@ class RebuildLoop:
                                     rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
             self.watching.set()  # the first pass, changes or not, means the watch is in place
             if not changes and self.state.unsaved and time.monotonic() - self.last_build > FLUSH_AFTER:
-                self.state.flush()  # idle: records on disk for a later `build` in another process
+                search.settle(self.state)  # idle: the search index, then records on disk for a later `build`
             if changes:
                 self.state.note(path for _, path in changes)
                 self.latest = edited.latest_story(self.options.content / "stories",
                                                   (Path(path) for _, path in changes)) or self.latest
                 shown = sorted({shown_path(Path(path)) for _, path in changes})
                 self.rebuild(", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "") + " changed")
-        self.state.flush()
+        search.settle(self.state)
 
     def rebuild(self, what: str) -> None:
         """Build, keep the outcome, and tell the browsers what to reload."""

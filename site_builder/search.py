@@ -75,7 +75,7 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
                and set(indexed) == {f for f in map(urls.file_of, old) if is_indexed(f)}
                and not any(is_indexed(f) for f in report.written))
     if not current and state.in_memory:
-        state.unsaved.add("search")  # flush() calls refresh() first
+        state.unsaved.add("search")  # settle() re-indexes, once serve is idle
     if current or state.in_memory:
         report.pages += len(kept)
         return kept
@@ -90,6 +90,14 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
             report.written.append(url)
     report.pages += len(records)
     return records
+
+
+def settle(state: BuildState) -> None:
+    """`serve`, idle: bring the index up to date if a build left it behind, then write what
+    the state remembers (the records then include the new bundle)."""
+    if "search" in state.unsaved and state.records is not None and state.snapshot is not None:
+        refresh(state.snapshot.site, state.options.out, state.records)
+    state.flush()
 
 
 def refresh(site: Site, out: Path, records: PageRecords) -> None:
@@ -138,6 +146,10 @@ def bundle(site: Site, sources: dict[str, Path], out: Path) -> dict[str, bytes]:
         run_pagefind(view, written, out)
         made = {path.relative_to(written).as_posix(): path.read_bytes()
                 for path in sorted(written.rglob("*")) if path.is_file() and not UNUSED.search(path.name)}
+        empty = sorted(name for name, data in made.items() if not data)
+        if empty or "pagefind-entry.json" not in made:
+            raise ContentError([Problem(shown_path(out), 0, "search index not built: Pagefind left "
+                                        + (f"an empty {empty[0]}" if empty else "no pagefind-entry.json"))])
         files = {BUNDLE + path: data for path, data in pagefind_order.stable(made).items()}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -192,7 +204,16 @@ async def index_directory(view: Path, written: Path) -> int:
         if status is not None or isinstance(bad, (ConnectionError, asyncio.IncompleteReadError)):
             raise RuntimeError(f"{binary} stopped" + (f" with exit status {status}" if status is not None else "")) from None
         raise
-    await service.close()
+    # Pagefind writes through tokio, whose files may still be writing when it answers, and
+    # close() kills it: instead its input is closed and it is left to exit, writes done.
+    process.stdin.close()
+    try:
+        await asyncio.wait_for(asyncio.shield(process.wait()), 120)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
     return int(found.get("page_count", 0))
 
 

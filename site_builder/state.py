@@ -240,12 +240,7 @@ class BuildState:
             self.changed.update(paths)
 
     def flush(self) -> None:
-        """Write what is remembered but not yet on disk; first bring `serve`'s search index
-        up to date (search.py: re-indexing waits for edits to settle), which adds to the records."""
-        if "search" in self.unsaved and self.records is not None and self.snapshot is not None:
-            from site_builder import search  # (search.py reads this module's records)
-
-            search.refresh(self.snapshot.site, self.options.out, self.records)
+        """Write what is remembered but not yet on disk (`serve`: search.settle() first)."""
         if "snapshot" in self.unsaved and self.snapshot is not None:
             snapshot.save(self.snapshot_path(), self.snapshot)
         if "records" in self.unsaved and self.records is not None:

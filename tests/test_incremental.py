@@ -10,6 +10,7 @@ import pytest
 
 from conftest import STORY_EN, build, clean_tree, options, tree
 from site_builder import build as build_module
+from site_builder import search
 from site_builder import write as write_module
 from site_builder.build import BuildState
 from site_builder.errors import ContentError
@@ -171,7 +172,7 @@ def test_serve_memory_keeps_builds_equal_to_clean_builds(make_site, tmp_path):
         clean = clean_tree(root, tmp_path / "clean")
         pages = {path: digest for path, digest in clean.items() if not path.startswith("pagefind/")}
         assert {p: d for p, d in tree(root / "public").items() if not p.startswith("pagefind/")} == pages, kind
-        memory.flush()  # edits settled: the search index is brought up to date, then the records written
+        search.settle(memory)  # edits settled: the search index is brought up to date, then the records written
         assert tree(root / "public") == clean, kind
         assert list((root / ".cache").glob("pages-*.pickle"))
     story = root / "content/stories/gbsa-centre.en.md"

@@ -123,19 +123,19 @@ def test_serve_re_indexes_once_edits_settle(make_site):
     memory = BuildState.watched(options(root, drafts=True))
     build_site(root, memory, drafts=True)  # serve's first build: pages at once, the index when idle
     assert not (root / "public/pagefind").exists() and "search" in memory.unsaved
-    memory.flush()
+    search.settle(memory)
     assert entry(root / "public")["languages"]["en"]["page_count"] == 7
     (root / "content/stories/draft.en.md").write_text(DRAFT, "utf-8")
     memory.note([str((root / "content/stories/draft.en.md").resolve())])  # as the watcher does
     report = build_site(root, memory, drafts=True)
     assert not [w for w in report.written if w.startswith("pagefind/")]
     assert entry(root / "public")["languages"]["en"]["page_count"] == 7  # not yet
-    memory.flush()
+    search.settle(memory)
     assert entry(root / "public")["languages"]["en"]["page_count"] == 8  # the draft, in serve
     clean = root.parent / "clean"
     shutil.copytree(root / "public", clean)
     assert build_site(root, memory, drafts=True).written == []  # nothing changed: nothing to index
-    memory.flush()
+    search.settle(memory)
     assert tree(root / "public") == tree(clean)
 
 

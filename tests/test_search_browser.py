@@ -60,6 +60,12 @@ QUERIES = [
     ("zh", "半导体", "orgs/sk-hynix/"),
     ("zh", "大数据", "stories/gyeonggi-chongqing-new-door-2019/"),
     ("zh", "KOTRA", "orgs/kotra/"),
+    ("zh", "朴宝生", "people/park-bo-saeng/"),  # three characters
+    ("zh", "谁是朴宝生", "people/park-bo-saeng/"),
+    ("zh", "朴耘本", "people/park-unbon/"),
+    ("zh", "京畿道经济科学振兴院", "orgs/gbsa/"),
+    ("zh", "GBSA", "orgs/gbsa/"),
+    ("en", "京畿道经济科学振兴院", "orgs/gbsa/"),
     ("zh", "Governor Lee", "people/lee-jae-myung/"),
 ]
 
