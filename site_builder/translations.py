@@ -347,11 +347,13 @@ def catalog_counts(templates: Path, site: Site) -> tuple[CatalogStatus, ...]:
 
 
 def for_build(site: Site, content: Path, templates: Path, cache_dir: Path | None, record: bool) -> Status:
-    """The status pages show: the same as `status` prints."""
+    """The status pages show: the same as `status` prints (`check`, writing nothing, leaves
+    the ledger alone: it neither reads nor records first sightings)."""
+    if not record:  # nothing is written: the catalogs' counts would not be seen either
+        return site_status(site, content, Ledger())
     ledger = Ledger.load(cache_dir)
     found = site_status(site, content, ledger, catalogs=ledger.catalog_counts(templates, site))
-    if record:
-        ledger.save(cache_dir)
+    ledger.save(cache_dir)
     return found
 
 
