@@ -19,7 +19,7 @@ from site_builder.load import Content, EntityFile, StoryFile
 from site_builder.markup import body_key
 from site_builder.schema import TYPE_WORDS, Ref
 from site_builder.model import Entity, Event, Role, Site, SiteConfig, StoryVersion
-from site_builder.translations import version_digest
+from site_builder.original_text import version_digest
 
 RELATED_LIMIT = 12
 
