@@ -129,9 +129,9 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
         staging = Staging.beside(options.out, flat=previous is not None, create=options.write)
         report.lap("plan")
         try:
-            with heap.rendering():
-                pages = render_pages(source.site, planner, plan, catalogs, bodies, options, previous, staging, report,
-                                     progress)
+            renderer = renderer_for(source.site, planner, catalogs, bodies, options)
+            with heap.rendering():  # the renderer too is shared with the workers: frozen before they fork
+                pages = render_pages(renderer, plan, planner.cost, options, previous, staging, report, progress)
             report.lap("render")
             pages.update(stage_static_files(statics, options, previous, staging, report))
             if not options.write:
@@ -187,13 +187,18 @@ def catalogs_or_problems(options: BuildOptions, site: Site) -> CatalogSet:
     return catalogs
 
 
-def render_pages(site: Site, planner: Planner, plan: Plan, catalogs: CatalogSet, bodies: MarkdownCache,
-                 options: BuildOptions, previous: PageRecords | None, staging: Staging, report: BuildReport,
-                 progress: Callable[[int, int], None] | None) -> dict[str, PageRecord]:
-    """Render the plan's pages, staging each whose bytes changed; every page's new record."""
+def renderer_for(site: Site, planner: Planner, catalogs: CatalogSet, bodies: MarkdownCache,
+                 options: BuildOptions) -> Renderer:
+    """The renderer with one Environment per language (compiled templates cached on disk, not for `check`)."""
     bytecode = options.cache_dir / "jinja" if options.cache_dir and options.write else None
     envs = environments(options.templates, catalogs, site.config.languages, site.config.default_language, bytecode)
-    renderer = Renderer(site, options.templates, envs, bodies, planner.order, planner.translations)
+    return Renderer(site, options.templates, envs, bodies, planner.order, planner.translations)
+
+
+def render_pages(renderer: Renderer, plan: Plan, cost: Callable[[Route], float], options: BuildOptions,
+                 previous: PageRecords | None, staging: Staging, report: BuildReport,
+                 progress: Callable[[int, int], None] | None) -> dict[str, PageRecord]:
+    """Render the plan's pages, staging each whose bytes changed; every page's new record."""
     old = previous.pages if previous else {}
     target = staging if options.write else None
 
@@ -203,7 +208,7 @@ def render_pages(site: Site, planner: Planner, plan: Plan, catalogs: CatalogSet,
         staged = stage(target, options.out, file_of(route.url), page.data, was.hash if was else None)
         return PageRecord(plan.signer.signature(route, page.looked_up), staged.hash, page.looked_up), staged.written
 
-    results = map_jobs(render_one, plan.todo, planner.cost, options.jobs or os.cpu_count() or 1, PARALLEL_THRESHOLD,
+    results = map_jobs(render_one, plan.todo, cost, options.jobs or os.cpu_count() or 1, PARALLEL_THRESHOLD,
                        progress)
     pages = dict(plan.kept)
     for route, (record, written) in zip(plan.todo, results):

@@ -4,11 +4,10 @@ atomically; a damaged, foreign or older one is noted and ignored, never unpickle
 
 from __future__ import annotations
 
-import gc
 import pickle
 from pathlib import Path
 
-from site_builder import trust
+from site_builder import collector, trust
 
 
 def read_record(path: Path, version: int) -> object | None:
@@ -19,15 +18,11 @@ def read_record(path: Path, version: int) -> object | None:
     payload = trust.read_sealed(path)
     if payload is None:
         return None
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        stored, value = pickle.loads(payload)
-    except Exception:  # sealed by us, but by code whose classes have since changed
-        stored = value = None
-    finally:
-        if collecting:
-            gc.enable()
+    with collector.held():
+        try:
+            stored, value = pickle.loads(payload)
+        except Exception:  # sealed by us, but by code whose classes have since changed
+            stored = value = None
     if stored != version:
         trust.note_unreadable(path)
         return None
