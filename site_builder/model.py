@@ -198,6 +198,7 @@ class SiteConfig:
     tags: dict[str, Text] = field(default_factory=dict)
     description: Text | None = None
     licence: Text | None = None
+    page_size: int | None = None  # entries per page of a split list; None: paging.PAGE_SIZE
     digest: str = ""
 
 

@@ -22,6 +22,7 @@ from site_builder import urls
 from site_builder.config import LANGUAGES
 from site_builder.dates import format_partial
 from site_builder.model import Entity, Event, PartialDate, Site, StoryVersion, Text
+from site_builder.paging import Lists, page_url
 from site_builder.plan import Route
 
 SCHEMA_TYPES = {"person": "Person", "org": "Organization", "place": "Place"}
@@ -53,6 +54,7 @@ class PageMemo:
     links: dict[tuple, Markup] = field(default_factory=dict)  # see PageHelpers.entity_link
     cards: dict[tuple, StoryCard] = field(default_factory=dict)  # see PageHelpers.card
     items: dict[tuple, Markup] = field(default_factory=dict)  # see PageHelpers.story_item
+    lists: Lists | None = None  # the pages of split lists, for the language switch of page 2…
 
 
 class Fragment(Protocol):
@@ -91,7 +93,7 @@ class PageHelpers:
             "story_url": self.story_url, "date": self.date, "year_label": self.year_label, "number": self.number, "tag_name": self.tag_name,
             "urls": urls, "language": LANGUAGES[self.lang], "languages": LANGUAGES,
             "alternates": self.alternates, "canonical": self.canonical, "switch": self.switch,
-            "story_schema": self.story_schema, "story_item": self.story_item, "event_when": self.event_when,
+            "page_links": self.page_links, "event_href": self.event_href, "story_schema": self.story_schema, "story_item": self.story_item, "event_when": self.event_when,
         }
 
     # Links
@@ -235,7 +237,22 @@ class PageHelpers:
         real = lambda l: True  # noqa: E731
         if route.kind == "story":
             real = lambda l: not site.stories[l][route.key].fallback  # noqa: E731
+        if route.page > 1 and self.memo.lists is not None:  # the other language's list may be shorter
+            lists = self.memo.lists
+            counts = {l: lists.count(route.kind, l, route.key) for l in self.config.languages}
+            return [(l, page_url(lists.first_url(route.kind, l, route.key), min(route.page, counts[l])),
+                     route.page <= counts[l]) for l in self.config.languages]
         return [(l, l + rest, real(l)) for l in self.config.languages]
+
+    def event_href(self, anchor: str) -> str:
+        """A link to an event on the timeline: on a split one, to the page holding it."""
+        first = urls.timeline(self.lang)
+        lists = self.memo.lists
+        return self.href(page_url(first, lists.event_page(self.lang, anchor) if lists else 1)) + "#" + anchor
+
+    def page_links(self, paging) -> list[tuple[str, str]]:
+        """(rel, href) of the previous and next pages of a split list, for <link> in <head>."""
+        return [(rel, self.href(url)) for rel, url in (("prev", paging.prev), ("next", paging.next)) if url]
 
     def alternates(self) -> list[tuple[str, str]]:
         if self.route.lang is None or self.route.kind == "not_found":

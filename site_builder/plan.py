@@ -22,12 +22,13 @@ from pathlib import Path
 from site_builder import markup, urls
 from site_builder.i18n import CatalogSet
 from site_builder.model import Entity, Site, StoryVersion
+from site_builder.paging import ENTITY_ORDER, Lists, page_url
 from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
 from site_builder.translations import Status
 from site_builder.urls import file_of
 from site_builder.write import count_files
 
-ENTITY_ORDER = ("person", "org", "place")
+__all__ = ["ENTITY_ORDER", "Plan", "Planner", "Route", "StoryOrder", "plan_pages"]
 # For sharing pages out between processes (`Planner.cost`): a list page's time per story
 # it lists, in story pages, measured at 10k stories.
 COST_PER_STORY = {"timeline": 0.33, "archive": 0.1, "feed": 0.045, "sitemap": 0.04, "tag": 0.01,
@@ -41,6 +42,7 @@ class Route:
     lang: str | None
     key: str = ""  # slug, entity id or tag, for builders that need one
     deps: tuple[str, ...] = ()
+    page: int = 1  # of a split list (paging.py)
 
 
 def digest(*parts: object) -> str:
@@ -77,6 +79,7 @@ class Planner:
         self.translations = translations or Status((), ())
         self.config = site.config
         self.default = site.config.default_language
+        self.lists = Lists(site)
         self.heads = {
             lang: digest(*(v.head_digest for v in versions.values())) for lang, versions in site.stories.items()
         }
@@ -91,9 +94,9 @@ class Planner:
             versions = site.stories[lang]
             heads = self.heads[lang]
             routes += [
-                Route(urls.home(lang), "home", lang, deps=(heads,)),
-                Route(urls.stories(lang), "archive", lang, deps=(heads,)),
-                Route(urls.timeline(lang), "timeline", lang, deps=(heads,)),
+                Route(urls.home(lang), "home", lang, deps=(heads, self.lists.event_pages(lang, site.events[lang][-8:]))),
+                *self.list_routes(lang, "archive", urls.stories(lang), heads),
+                *self.list_routes(lang, "timeline", urls.timeline(lang), heads),
                 Route(urls.tags(lang), "tags", lang, deps=(heads,)),
                 Route(urls.search(lang), "search", lang),
                 *self.translation_routes(lang),
@@ -107,7 +110,7 @@ class Planner:
                 routes.append(Route(urls.entity_index(lang, type_), "entity_index", lang, type_, deps=(heads, digest(ids))))
             for entity in site.entities.values():
                 deps = self.entity_deps(lang, entity)
-                routes.append(Route(urls.entity(lang, entity), "entity", lang, entity.id, deps=deps))
+                routes += self.entity_routes(lang, entity, deps)
                 routes.append(self.entity_feed_route(lang, entity, deps))
         return routes
 
@@ -118,8 +121,34 @@ class Planner:
             listed = len(self.site.mentions[route.lang].get(route.key, ())) + len(self.site.entity_events[route.lang].get(route.key, ()))
             return (1.0 if route.kind == "entity" else 0.5) + listed * 0.05
         if route.kind in COST_PER_STORY:
-            return 1.0 + COST_PER_STORY[route.kind] * len(self.site.stories[route.lang or self.default])
+            listed = len(self.site.stories[route.lang or self.default])
+            if route.kind in ("archive", "timeline") and self.lists.count(route.kind, route.lang) > 1:
+                listed = self.lists.size
+            return 1.0 + COST_PER_STORY[route.kind] * listed
         return 1.0
+
+    def list_routes(self, lang: str, kind: str, first: str, heads: str) -> list[Route]:
+        """The archive or the timeline: one route as ever, or one per page of the split list,
+        each depending on the heads of the stories it shows and on where the years start."""
+        chunks = self.lists.archive(lang) if kind == "archive" else self.lists.timeline(lang)
+        if len(chunks) == 1:
+            return [Route(first, kind, lang, deps=(heads,))]
+        shared = digest(len(chunks), self.lists.year_pages(kind, lang),
+                        sorted({t for v in self.site.stories[lang].values() for t in v.tags}) if kind == "timeline" else ())
+        def shown(chunk: list) -> str:
+            return digest(*((i.story if kind == "timeline" else i).head_digest for i in chunk))
+        return [Route(page_url(first, n), kind, lang, deps=(shared, shown(chunk)), page=n) for n, chunk in enumerate(chunks, 1)]
+
+    def entity_routes(self, lang: str, entity: Entity, deps: tuple[str, ...]) -> list[Route]:
+        """An entity's page, or its pages when its stories or events are split; a split
+        timeline adds the page its 'See on the timeline' link goes to."""
+        if self.lists.count("timeline", lang) > 1:
+            deps = (*deps, str(self.lists.timeline_page_of(lang, entity.id)),
+                    self.lists.event_pages(lang, self.site.entity_events[lang].get(entity.id, ())))
+        count = self.lists.count("entity", lang, entity.id)
+        first = urls.entity(lang, entity)
+        return [Route(page_url(first, n), "entity", lang, entity.id, deps=(*deps, str(count)) if count > 1 else deps, page=n)
+                for n in range(1, count + 1)]
 
     def story_route(self, lang: str, slug: str) -> Route:
         version = self.site.stories[lang][slug]
@@ -129,7 +158,8 @@ class Planner:
         others = tuple(self.site.stories[other][version.slug].head_digest for other in self.config.languages)
         translated = (self.site.stories[self.default][version.slug].translatable,  # a stale notice comes and goes
                       self.translations.stale_key(lang, (version.slug,))) if lang != self.default else ()
-        return (version.digest, *others, *translated, *(v.head_digest for v in self.order.neighbours(lang, version.slug) if v))
+        return (version.digest, *others, *translated, *(v.head_digest for v in self.order.neighbours(lang, version.slug) if v),
+                self.lists.event_pages(lang, version.events))
 
     def translation_routes(self, lang: str, slugs: frozenset[str] | None = None) -> list[Route]:
         """The pages besides story pages that show translation states (feeds carry the stale

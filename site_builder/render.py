@@ -22,8 +22,9 @@ from site_builder import urls
 from site_builder.config import LANGUAGES
 from site_builder.errors import ContentError, Problem
 from site_builder.markup import MarkdownCache, link_entities
-from site_builder.model import PartialDate, Site, StoryVersion, Text
+from site_builder.model import PartialDate, Site
 from site_builder.page_helpers import PageHelpers, PageMemo
+from site_builder.paging import Lists, page_url
 from site_builder.plan import ENTITY_ORDER, Route, StoryOrder
 from site_builder.translations import Status
 
@@ -52,7 +53,8 @@ class Renderer:
         self.translations = translations or Status((), ())
         self.config = site.config
         self.default = site.config.default_language
-        self.memo = PageMemo()
+        self.lists = Lists(site)
+        self.memo = PageMemo(lists=self.lists)
         self.mention_counts = {
             lang: {i: len(slugs) for i, slugs in per.items()} for lang, per in site.mentions.items()
         }
@@ -97,9 +99,11 @@ class Renderer:
         return "home.html", {"stories": latest, "events": events, "key_entities": key_entities, "counts": counts}
 
     def page_archive(self, page: PageHelpers, route: Route):
-        versions = list(self.site.stories[route.lang].values())
+        versions = self.lists.archive(route.lang)[route.page - 1]
         years = [(year, list(group)) for year, group in groupby(versions, key=lambda v: v.date.year)]
-        return "archive.html", {"years": years}
+        paging = self.lists.paging("archive", route.lang, "", route.page)
+        return "archive.html", {"years": years, "paging": paging,
+                                "year_pages": self.lists.year_pages("archive", route.lang) if paging else ()}
 
     def page_story(self, page: PageHelpers, route: Route):
         lang, site = route.lang, self.site
@@ -129,13 +133,16 @@ class Renderer:
     def page_entity(self, page: PageHelpers, route: Route):
         lang, site = route.lang, self.site
         entity = site.entities[route.key]
-        stories = [site.stories[lang][s] for s in site.mentions[lang].get(entity.id, ())]
+        story_pages, event_pages = self.lists.entity(lang, entity.id)
+        paging = self.lists.paging("entity", lang, entity.id, route.page)
+        stories, events = story_pages[route.page - 1], event_pages[route.page - 1]
         members = sorted(site.members.get(entity.id, ()), key=lambda pr: (pr[1].start or PartialDate(0), pr[0]), reverse=True)
         children = defaultdict(list)
         for child in site.children.get(entity.id, ()):
             children[site.entities[child].type].append(site.entities[child])
         return "entity.html", {
-            "entity": entity, "stories": stories, "events": site.entity_events[lang].get(entity.id, ()),
+            "entity": entity, "stories": stories, "events": tuple(events), "paging": paging,
+            "on_timeline": page_url(urls.timeline(lang), self.lists.timeline_page_of(lang, entity.id)),
             "related": site.related[lang].get(entity.id, ()), "members": members,
             "children": dict(children), "seated": [site.entities[i] for i in site.seated.get(entity.id, ())],
         }
@@ -152,7 +159,8 @@ class Renderer:
                             "stale": self.translations.stale_since(route.lang, (s.slug for s in stories))}
 
     def page_timeline(self, page: PageHelpers, route: Route):
-        entries = timeline_entries(self.site, route.lang)
+        entries = self.lists.timeline(route.lang)[route.page - 1]
+        paging = self.lists.paging("timeline", route.lang, "", route.page)
         years = [(year, list(group)) for year, group in groupby(entries, key=lambda e: e.date.year)]
         tags = sorted({t for v in self.site.stories[route.lang].values() for t in v.tags})
         named = {i for entry in entries for i in entry.entities}
@@ -162,7 +170,8 @@ class Renderer:
                                          key=lambda e: key(e.name.pick(route.lang, self.default)[0]))]
             for type_ in ENTITY_ORDER
         }
-        return "timeline.html", {"years": years, "tags": tags, "filter_entities": entities}
+        return "timeline.html", {"years": years, "tags": tags, "filter_entities": entities, "paging": paging,
+                                 "year_pages": self.lists.year_pages("timeline", route.lang) if paging else ()}
 
     def page_tags(self, page: PageHelpers, route: Route):
         counts: dict[str, int] = defaultdict(int)
@@ -203,36 +212,19 @@ class Renderer:
             groups.append([(l, urls.story(l, slug), not self.site.stories[l][slug].fallback) for l in langs])
         for entity in self.site.entities.values():
             groups.append([(l, urls.entity(l, entity), True) for l in langs])
+        groups += self.later_pages()
         return groups
 
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    date: PartialDate
-    end: PartialDate | None
-    kind: str  # 'event' or 'story'
-    anchor: str
-    title: Text
-    story: StoryVersion
-    entities: tuple[str, ...]
-    types: tuple[str, ...]  # entity types named, for the timeline's filter
-
-
-def timeline_entries(site: Site, lang: str) -> list[TimelineEntry]:
-    """Every event and every story publication, oldest first."""
-    def types(ids: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(t for t in ENTITY_ORDER if any(site.entities[i].type == t for i in ids))
-
-    entries = [
-        TimelineEntry(e.date, e.end, "event", e.anchor, e.title, site.stories[lang][e.story], e.entities, types(e.entities))
-        for e in site.events[lang]
-    ]
-    for version in site.stories[lang].values():
-        d = version.date
-        entries.append(TimelineEntry(PartialDate(d.year, d.month, d.day), None, "story", f"story-{version.slug}",
-                                     version.title, version, version.entities, types(version.entities)))
-    entries.sort(key=lambda e: (e.date.first_day(), e.kind == "story", e.story.slug, e.anchor))
-    return entries
+    def later_pages(self) -> list[list[tuple[str, str, bool]]]:
+        """Pages 2… of split lists in all languages: a language whose list is shorter has its
+        last page as the alternate, not a real translation."""
+        langs, lists, groups = self.config.languages, self.lists, []
+        keys = [("archive", ""), ("timeline", "")] + [("entity", i) for i in self.site.entities]
+        for kind, key in keys:
+            counts = {l: lists.count(kind, l, key) for l in langs}
+            for n in range(2, max(counts.values()) + 1):
+                groups.append([(l, page_url(lists.first_url(kind, l, key), min(n, counts[l])), n <= counts[l]) for l in langs])
+        return groups
 
 
 def template_problem(bad: jinja2.TemplateError, templates: Path, fallback: str) -> Problem:

@@ -174,6 +174,12 @@ class Reader:
             raise Invalid(self.line(node), "expected true or false")
         return node.value.lower() in ("true", "yes", "on")
 
+    def page_size(self, node: yaml.Node) -> int:
+        """site.yaml's `page_size`: entries per page of a split list (paging.py)."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:int" or not node.value.isdigit() or int(node.value) < 1:
+            raise Invalid(self.line(node), "expected a whole number of entries, 1 or more")
+        return int(node.value)
+
     def url(self, node: yaml.Node) -> str:
         value = self.string(node)
         if not re.match(r"^https?://[^\s/]+", value):
@@ -340,4 +346,5 @@ SITE_SCHEMA = {
     "languages": (Reader.string_list, False), "default_language": (Reader.string, False),
     "tags": (Reader.tag_names, False),
     "description": (Reader.text, False), "licence": (Reader.text, False),
+    "page_size": (Reader.page_size, False),
 }

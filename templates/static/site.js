@@ -10,6 +10,16 @@
   var status = form.querySelector(".filter-status");
   var empty = document.querySelector(".filter-empty");
   var jumps = Array.prototype.slice.call(document.querySelectorAll('.year-jump a[href^="#year-"]'));
+  // A split timeline: links to its other pages carry the filter, so the reader pages through matches.
+  var kept = Array.prototype.slice.call(document.querySelectorAll("a[data-keep-query]"));
+  kept.forEach(function (a) { a.dataset.base = a.getAttribute("href"); });
+
+  function carry() {
+    kept.forEach(function (a) {
+      var base = a.dataset.base, at = base.indexOf("#"), hash = at >= 0 ? base.slice(at) : "";
+      a.setAttribute("href", (at >= 0 ? base.slice(0, at) : base) + window.location.search + hash);
+    });
+  }
 
   function has(list, word) { return (" " + (list || "") + " ").indexOf(" " + word + " ") >= 0; }
 
@@ -55,6 +65,7 @@
     FIELDS.forEach(function (k) { if (form.elements[k].value) params.set(k, form.elements[k].value); });
     var query = params.toString();
     history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
+    carry();
   }
 
   form.addEventListener("change", function () { apply(); save(); });
@@ -66,6 +77,7 @@
   });
   read();
   apply();
+  carry();
   form.hidden = false;
   var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
   if (target && !target.hidden) target.scrollIntoView();

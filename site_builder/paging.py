@@ -1,0 +1,185 @@
+"""Long lists split into pages: the timeline, the archive and an entity's stories and events.
+
+A list longer than the site's page size (site.yaml `page_size`, else `PAGE_SIZE`) becomes pages
+of that many entries: the first keeps the list's URL, page n is `<list URL>page/<n>/`. Pages
+of N rather than pages per year because only a count bounds a page's size: at 10,000 stories
+a single year holds thousands of timeline entries. A list within the size is one page, as it
+always was, so a small site's URLs and bytes do not change.
+
+Where the boundaries fall, chosen so that the usual edit (a new story, dated today) moves as
+few of them as it can: the timeline is cut from its oldest entry (a new story lands on the
+last page), the archive from its newest (its order: a new story shifts every page by one), an
+entity's stories from the newest and its events from the newest backwards, page n showing
+the n-th chunk of each. Planning (plan.py) declares each page's entries as its dependencies;
+rendering (render.py) takes its slice from here, computed once per process and language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from site_builder import urls
+from site_builder.config import ENTITY_TYPES
+from site_builder.model import PartialDate, Site, SiteConfig, StoryVersion, Text
+
+ENTITY_ORDER = tuple(ENTITY_TYPES)  # person, org, place
+PAGE_SIZE = 100  # entries per page: ~130 KB of timeline, ~110 KB of archive at 10,000 stories
+T = TypeVar("T")
+
+
+def page_size(config: SiteConfig) -> int:
+    return config.page_size or PAGE_SIZE
+
+
+def split(items: list[T], size: int) -> list[list[T]]:
+    """Chunks of `size` from the start; always at least one (maybe empty) page."""
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def split_from_end(items: list[T], size: int) -> list[list[T]]:
+    """Chunks of `size` from the end (page 1 holds the last items), each in the list's order."""
+    chunks = split(items[::-1], size)
+    return [chunk[::-1] for chunk in chunks]
+
+
+def page_url(first: str, number: int) -> str:
+    return first if number == 1 else f"{first}page/{number}/"
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a page is in its list, for its links (given to templates as `paging`)."""
+
+    number: int
+    count: int
+    first: str  # site path of page 1
+
+    def url(self, number: int) -> str:
+        return page_url(self.first, number)
+
+    @property
+    def prev(self) -> str | None:
+        return self.url(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.url(self.number + 1) if self.number < self.count else None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: PartialDate
+    end: PartialDate | None
+    kind: str  # 'event' or 'story'
+    anchor: str
+    title: Text
+    story: StoryVersion
+    entities: tuple[str, ...]
+    types: tuple[str, ...]  # entity types named, for the timeline's filter
+
+
+def timeline_entries(site: Site, lang: str) -> list[TimelineEntry]:
+    """Every event and every story publication, oldest first."""
+    def types(ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(t for t in ENTITY_ORDER if any(site.entities[i].type == t for i in ids))
+
+    entries = [
+        TimelineEntry(e.date, e.end, "event", e.anchor, e.title, site.stories[lang][e.story], e.entities, types(e.entities))
+        for e in site.events[lang]
+    ]
+    for version in site.stories[lang].values():
+        d = version.date
+        entries.append(TimelineEntry(PartialDate(d.year, d.month, d.day), None, "story", f"story-{version.slug}",
+                                     version.title, version, version.entities, types(version.entities)))
+    entries.sort(key=lambda e: (e.date.first_day(), e.kind == "story", e.story.slug, e.anchor))
+    return entries
+
+
+class Lists:
+    """The pages of every split list of one Site, per language, each computed once."""
+
+    def __init__(self, site: Site):
+        self.site, self.size = site, page_size(site.config)
+        self.memo: dict[tuple, object] = {}
+
+    def _once(self, key: tuple, make):
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
+
+    def entries(self, lang: str) -> list[TimelineEntry]:
+        return self._once(("entries", lang), lambda: timeline_entries(self.site, lang))
+
+    def timeline(self, lang: str) -> list[list[TimelineEntry]]:
+        return self._once(("timeline", lang), lambda: split(self.entries(lang), self.size))
+
+    def archive(self, lang: str) -> list[list[StoryVersion]]:
+        return self._once(("archive", lang), lambda: split(list(self.site.stories[lang].values()), self.size))
+
+    def entity(self, lang: str, entity_id: str) -> tuple[list[list[StoryVersion]], list[list]]:
+        """(story chunks, event chunks), as many of each as the longer needs."""
+        def make():
+            versions = self.site.stories[lang]
+            stories = split([versions[s] for s in self.site.mentions[lang].get(entity_id, ())], self.size)
+            events = split_from_end(list(self.site.entity_events[lang].get(entity_id, ())), self.size)
+            count = max(len(stories), len(events))
+            return stories + [[]] * (count - len(stories)), events + [[]] * (count - len(events))
+        return self._once(("entity", lang, entity_id), make)
+
+    def count(self, kind: str, lang: str, key: str = "") -> int:
+        """How many pages the list of a route's kind has in `lang` (1 for pages that are no list)."""
+        if kind == "timeline":
+            return len(self.timeline(lang))
+        if kind == "archive":
+            return len(self.archive(lang))
+        if kind == "entity":
+            return len(self.entity(lang, key)[0])
+        return 1
+
+    def first_url(self, kind: str, lang: str, key: str = "") -> str:
+        if kind == "timeline":
+            return urls.timeline(lang)
+        if kind == "archive":
+            return urls.stories(lang)
+        return urls.entity(lang, self.site.entities[key])
+
+    def paging(self, kind: str, lang: str, key: str, number: int) -> Paging | None:
+        """A page's place in its list; None for a list of one page (rendered as ever)."""
+        count = self.count(kind, lang, key)
+        return Paging(number, count, self.first_url(kind, lang, key)) if count > 1 else None
+
+    def year_pages(self, kind: str, lang: str) -> list[tuple[int, int]]:
+        """(year, number of the page its first entry is on), in the list's order."""
+        def make():
+            chunks = self.timeline(lang) if kind == "timeline" else self.archive(lang)
+            seen: dict[int, int] = {}
+            for number, chunk in enumerate(chunks, 1):
+                for item in chunk:
+                    seen.setdefault(item.date.year, number)
+            return list(seen.items())
+        return self._once(("years", kind, lang), make)
+
+    def event_page(self, lang: str, anchor: str) -> int:
+        """The timeline page an event's entry is on, for links to it."""
+        def make():
+            return {e.anchor: n for n, chunk in enumerate(self.timeline(lang), 1) for e in chunk}
+        return self._once(("anchors", lang), make).get(anchor, 1)
+
+    def event_pages(self, lang: str, events) -> str:
+        """Where the events a page links to are on a split timeline ('' when it is one page):
+        for the dependencies of the pages that link to them."""
+        if self.count("timeline", lang) == 1:
+            return ""
+        return " ".join(str(self.event_page(lang, e.anchor)) for e in events)
+
+    def timeline_page_of(self, lang: str, entity_id: str) -> int:
+        """The timeline page of an entity's first entry (for 'See on the timeline'); 1 if none."""
+        def make():
+            first: dict[str, int] = {}
+            for number, chunk in enumerate(self.timeline(lang), 1):
+                for entry in chunk:
+                    for i in entry.entities:
+                        first.setdefault(i, number)
+            return first
+        return self._once(("entity-pages", lang), make).get(entity_id, 1)

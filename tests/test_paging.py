@@ -1,0 +1,166 @@
+"""Split lists (paging.py): on a small site with a tiny `page_size`, the archive, the timeline
+and an entity's stories become pages linked by rel=prev/next, in the sitemap, with a language
+switch to the same page; without the key the same site keeps its single pages."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import BASE_FILES, SITE_YAML, build, clean_tree, tree
+from pages import broken_links, parse
+
+BASE_PATH = "/briefing/"
+
+
+def story(n: int, day: int) -> str:
+    return f"""\
+---
+title: Story number {n}
+date: 2023-03-{day:02d}
+summary: Summary {n}.
+source:
+  publisher: Agency
+  title: Original {n}
+places: [chongqing]
+events:
+  - date: 2022-{n:02d}
+    title: {{en: Event {n}, zh: 事件{n}}}
+    places: [chongqing]
+---
+Body {n} about [[chongqing]].
+"""
+
+
+EXTRA = {f"content/stories/s{n}.en.md": story(n, n) for n in range(1, 6)}  # 7 stories in all
+SMALL = {"content/site.yaml": SITE_YAML + "page_size: 2\n", **EXTRA}
+
+
+def pages_of(public, first: str) -> list[str]:
+    """The site paths of a list's pages, following rel=next from the first."""
+    found, url = [], first
+    while url is not None:
+        assert url not in found, f"rel=next loops back to {url}"
+        found.append(url)
+        page = parse(public / url / "index.html")
+        nexts = [a["href"] for a in page.find("link", rel="next")]
+        url = resolve_dir(url, nexts[0]) if nexts else None
+    return found
+
+
+def resolve_dir(here: str, href: str) -> str:
+    parts = here.rstrip("/").split("/")
+    for piece in href.rstrip("/").split("/"):
+        if piece == "..":
+            parts.pop()
+        elif piece not in (".", ""):
+            parts.append(piece)
+    return "/".join(parts) + "/"
+
+
+def test_long_lists_are_split_into_linked_pages(make_site):
+    root = make_site(SMALL)
+    build(root)
+    public = root / "public"
+    assert pages_of(public, "en/stories/") == ["en/stories/", "en/stories/page/2/", "en/stories/page/3/",
+                                               "en/stories/page/4/"]  # 7 stories, 2 a page
+    # 7 story entries and 8 events (one per extra story, GBSA's, two of new-door's)
+    assert len(pages_of(public, "en/timeline/")) == 8
+    assert len(pages_of(public, "zh/timeline/")) == 8
+    assert len(pages_of(public, "en/places/chongqing/")) == 4  # all 7 stories name Chongqing
+    # each later page points back, in <head> and in the visible pagination
+    for url in pages_of(public, "en/stories/")[1:]:
+        page = parse(public / url / "index.html")
+        prev = page.find("link", rel="prev")
+        assert len(prev) == 1 and resolve_dir(url, prev[0]["href"]) in pages_of(public, "en/stories/")
+        assert page.find("a", rel="prev")
+    first = parse(public / "en/stories/index.html")
+    assert not first.find("link", rel="prev") and first.find("a", rel="next")
+    assert "Page 1 of 4" in first.text()
+    assert "第2页，共4页" in parse(public / "zh/stories/page/2/index.html").text()
+    # every story is listed exactly once across the archive's pages
+    listed = [{t for a in parse(public / url / "index.html").find("a") if "href" in a and "#" not in a["href"]
+               for t in [resolve_dir(url, a["href"])] if re.fullmatch(r"en/stories/(?!page/)[a-z0-9-]+/", t)}
+              for url in pages_of(public, "en/stories/")]
+    assert [len(s) for s in listed] == [2, 2, 2, 1] and len(set().union(*listed)) == 7
+    assert broken_links(public, BASE_PATH) == []
+
+
+def test_later_pages_are_in_the_sitemap_with_alternates_and_switch_languages(make_site):
+    root = make_site(SMALL)
+    build(root)
+    public = root / "public"
+    sitemap = (public / "sitemap.xml").read_text("utf-8")
+    for url in ("en/stories/page/4/", "zh/timeline/page/8/", "en/places/chongqing/page/3/"):
+        assert f"<loc>https://example.org/briefing/{url}</loc>" in sitemap
+    entry = re.search(r"<url>\s*<loc>https://example.org/briefing/en/timeline/page/2/</loc>.*?</url>", sitemap, re.S).group(0)
+    assert 'hreflang="zh-Hans" href="https://example.org/briefing/zh/timeline/page/2/"' in entry
+    assert 'hreflang="x-default" href="https://example.org/briefing/en/timeline/page/2/"' in entry
+    page = parse(public / "en/timeline/page/2/index.html")
+    switch = [a["href"] for a in page.find("a", rel="alternate")]
+    assert switch == ["../../../../zh/timeline/page/2/"]
+    assert page.find("link", rel="canonical")[0]["href"] == "https://example.org/briefing/en/timeline/page/2/"
+    title = re.search(r"<title>(.*?)</title>", (public / "zh/timeline/page/2/index.html").read_text("utf-8")).group(1)
+    assert title.startswith("时间线 · 第2页")
+
+
+def test_split_timeline_keeps_its_filters(make_site):
+    """Each page filters its own entries; links to the other pages carry the filter (site.js),
+    and an entity page's timeline link goes to the page of the entity's first entry."""
+    root = make_site(SMALL)
+    build(root)
+    public = root / "public"
+    page = parse(public / "en/timeline/page/3/index.html")
+    assert page.find("form", **{"class": "timeline-filter"})
+    assert {a["href"] for a in page.find("a", rel="next")} <= {a["href"] for a in page.find("a") if "data-keep-query" in a}
+    # the entity select lists the entities named on this page only
+    named = {e for _, a in page.elements if "data-entities" in a for e in a["data-entities"].split()}
+    options = {a["value"] for a in page.find("option") if a.get("value") and a["value"] in {"chongqing", "gbsa", "kang-sungcheon"}}
+    assert options == named & {"chongqing", "gbsa", "kang-sungcheon"}
+    # year jump: a year whose first entry is on another page links to that page
+    jumps = [a["href"] for a in page.find("a") if a.get("href", "").endswith(("#year-2015", "#year-2024"))]
+    assert "../1/#year-2015" not in jumps and any(h.startswith("../../") and h.endswith("#year-2015") for h in jumps)
+    gbsa = parse(public / "en/orgs/gbsa/index.html")
+    see = [a["href"] for a in gbsa.find("a") if "?entity=gbsa" in a.get("href", "")]
+    assert see and all(h.startswith("../../timeline/page/") for h in see)  # GBSA's entries are late in the timeline
+    assert broken_links(public, BASE_PATH) == []
+
+
+def test_small_site_keeps_single_pages(make_site):
+    root = make_site(EXTRA)  # the same content under the default page size
+    build(root)
+    assert not [p for p in tree(root / "public") if "/page/" in p]
+    page = parse(root / "public/en/timeline/index.html")
+    assert not page.find("link", rel="next") and not page.find("nav", **{"class": "pagination pagination-top"})
+
+
+def test_split_boundary_moving_keeps_incremental_equal_to_clean(make_site, tmp_path):
+    """A newer story shifts every archive page by one, an entity's too; an older one adds to
+    the timeline's first pages: incremental builds still equal clean builds."""
+    root = make_site(SMALL)
+    build(root)
+    newest = story(9, 28).replace("2023-03-28", "2025-01-01")
+    (root / "content/stories/s9.en.md").write_text(newest, encoding="utf-8")
+    report = build(root)
+    assert "en/stories/page/4/index.html" in report.written
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    (root / "content/stories/s0.en.md").write_text(story(0, 1).replace("2023-03-01", "2001-01-01"), encoding="utf-8")
+    build(root)
+    assert "en/stories/page/5/index.html" in tree(root / "public")
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    (root / "content/stories/s9.en.md").unlink()
+    (root / "content/stories/s0.en.md").unlink()
+    build(root)
+    assert "en/stories/page/5/index.html" not in tree(root / "public")
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_page_size_must_be_a_positive_number(make_site, capsys):
+    from site_builder.cli import main
+
+    make_site({"content/site.yaml": SITE_YAML + "page_size: many\n"})
+    assert main(["check"]) == 1
+    line = SITE_YAML.count("\n") + 1
+    assert f"content/site.yaml:{line}: page_size: expected a whole number of entries, 1 or more" in capsys.readouterr().err
+
+
+assert "content/site.yaml" in BASE_FILES
