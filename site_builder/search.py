@@ -193,6 +193,7 @@ async def index_directory(view: Path, written: Path) -> int:
         index = await answer(service.create_index(IndexConfig(keep_index_url=False)))
         found = await answer(index.add_directory(str(view)))
         await answer(index.write_files(str(written)))
+        await written_out(written)
     except Exception as bad:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.shield(process.wait()), 1)
@@ -204,9 +205,7 @@ async def index_directory(view: Path, written: Path) -> int:
         if status is not None or isinstance(bad, (ConnectionError, asyncio.IncompleteReadError)):
             raise RuntimeError(f"{binary} stopped" + (f" with exit status {status}" if status is not None else "")) from None
         raise
-    # Pagefind writes through tokio, whose files may still be writing when it answers, and
-    # close() kills it: instead its input is closed and it is left to exit, writes done.
-    process.stdin.close()
+    process.stdin.close()  # it exits (close() would kill it)
     try:
         await asyncio.wait_for(asyncio.shield(process.wait()), 120)
     finally:
@@ -215,6 +214,20 @@ async def index_directory(view: Path, written: Path) -> int:
             process.kill()
         await process.wait()
     return int(found.get("page_count", 0))
+
+
+async def written_out(directory: Path, polls: int = 1200) -> None:
+    """Wait until Pagefind's files hold their bytes. It writes through tokio, which hands each
+    file's bytes to a background thread and answers before they are on disk (an empty
+    pagefind.js and pagefind-entry.json reached builds): every file exists by then, each filled
+    by one write, so the output is complete once no file is empty and no size changes."""
+    sizes = None
+    for _ in range(polls):
+        now = {path: path.stat().st_size for path in directory.rglob("*") if path.is_file()}
+        if now and now == sizes and all(now.values()):
+            return
+        sizes = now
+        await asyncio.sleep(0.05)
 
 
 def names_list(site: Site, lang: str) -> bytes:
