@@ -18,7 +18,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        """One line, whatever a message quotes from the content (a key with a newline in it)."""
+        return f"{self.path}:{self.line}: {self.message}".translate(ONE_LINE)
+
+
+# Control characters a message may quote from content, shown escaped so a problem stays one line.
+ONE_LINE = {c: repr(chr(c))[1:-1] for c in [*range(0x20), 0x7F, 0x85, 0x2028, 0x2029]}
 
 
 class ContentError(Exception):

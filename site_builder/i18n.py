@@ -254,7 +254,8 @@ def make_environment(templates: Path, lang: str | None, catalogs: CatalogSet,
     cache = None
     if bytecode_dir is not None:
         bytecode_dir.mkdir(parents=True, exist_ok=True)
-        cache = SealedBytecodeCache(str(bytecode_dir))  # never loads code it did not write
+        # never loads code it did not write, nor code compiled against another version of this module
+        cache = SealedBytecodeCache(str(bytecode_dir), hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:16])
     env = jinja2.Environment(
         bytecode_cache=cache,
         loader=jinja2.FileSystemLoader(str(templates)),

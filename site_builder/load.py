@@ -166,7 +166,28 @@ def compose(text: str, shown: str, offset: int, problems: list[Problem]) -> yaml
     except yaml.YAMLError as bad:
         problems.append(yaml_problem(text, shown, offset, bad))
         return None
+    if node is not None and (deep := too_deep(node)) is not None:
+        problems.append(Problem(shown, deep.start_mark.line + offset, f"YAML nested more than {MAX_DEPTH} levels deep (lists or mappings within each other)"))
+        return None
     return node or yaml.MappingNode("tag:yaml.org,2002:map", [], start_mark=yaml.Mark(shown, 0, 0, 0, None, None))
+
+
+MAX_DEPTH = 64  # content nests a few levels; the reader of deeper documents would recurse out of stack
+
+
+def too_deep(root: yaml.Node) -> yaml.Node | None:
+    """The first node nested deeper than MAX_DEPTH, found without recursion (the readers that
+    walk the document recurse, and would exhaust Python's stack under a deep caller)."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return node
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+    return None
 
 
 def yaml_problem(text: str, shown: str, offset: int, first: yaml.YAMLError | None = None) -> Problem:
@@ -180,7 +201,7 @@ def yaml_problem(text: str, shown: str, offset: int, first: yaml.YAMLError | Non
         yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError:
         mark = getattr(first, "problem_mark", None)
-        return Problem(shown, (mark.line if mark else 0) + offset, "YAML nested too deeply (lists or mappings within each other)")
+        return Problem(shown, (mark.line if mark else 0) + offset, f"YAML nested more than {MAX_DEPTH} levels deep (lists or mappings within each other)")
     except yaml.MarkedYAMLError as bad:
         mark = bad.problem_mark or bad.context_mark
         line = mark.line + offset if mark else offset

@@ -169,8 +169,13 @@ class SealedBytecodeCache(jinja2.FileSystemBytecodeCache):
     when the cache is opened, with one note for the directory (pages are rendered by several
     processes at once, which would each report the same file)."""
 
-    def __init__(self, directory: str):
-        super().__init__(directory)
+    def __init__(self, directory: str, version: str):
+        # Compiled code names the engine's extensions: code compiled by another engine version
+        # is not reused (its files are removed), whatever the template's checksum says.
+        super().__init__(directory, f"__jinja2_{version}_%s.cache")
+        for path in Path(directory).glob("__jinja2_*.cache"):
+            if not path.name.startswith(f"__jinja2_{version}_"):
+                path.unlink(missing_ok=True)
         bad = False
         for path in sorted(Path(directory).glob(self.pattern.replace("%s", "*"))):
             payload = unseal(path.read_bytes()) if path.is_file() else None

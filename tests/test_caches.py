@@ -219,3 +219,18 @@ def test_without_a_place_for_the_key_builds_work_and_say_why_caches_are_not_reus
     assert not list((root / ".cache").glob("*.pickle")) and not list((root / ".cache").glob("jinja/*.cache"))
     assert main(["build"]) == 0
     assert tree(root / "public") == first
+
+
+def test_templates_compiled_by_another_engine_version_are_not_reused(tmp_path, cache_key_home):
+    """Compiled code names the engine's extensions by import path (a moved extension was a
+    KeyError traceback on the next build): another version's files are removed, not loaded."""
+    directory = tmp_path / "jinja"
+    directory.mkdir()
+    (directory / "__jinja2_old_0123.cache").write_bytes(b"compiled elsewhere")
+    (directory / "__jinja2_new_4567.cache").write_bytes(b"kept for its own check")
+    trust.SealedBytecodeCache(str(directory), "new")
+    assert sorted(p.name for p in directory.iterdir()) == []  # the current one was not sealed: noted, removed
+    (directory / "__jinja2_old_0123.cache").write_bytes(b"compiled elsewhere")
+    cache = trust.SealedBytecodeCache(str(directory), "new")
+    assert not (directory / "__jinja2_old_0123.cache").exists()
+    assert cache.pattern == "__jinja2_new_%s.cache"
