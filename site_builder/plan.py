@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import markup, urls
+from site_builder import datafiles, markup, urls
 from site_builder.i18n import CatalogSet
 from site_builder.model import Entity, Site, StoryVersion
 from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
@@ -84,6 +84,7 @@ class Planner:
     def routes(self) -> list[Route]:
         site, routes = self.site, []
         all_langs_heads = digest(*self.heads.values())
+        whole = (all_langs_heads, digest(*(e.digest for e in site.entities.values())))  # what /data/ shows
         routes.append(Route("", "chooser", None))
         routes.append(Route(urls.not_found(None), "not_found", None))
         routes.append(Route("sitemap.xml", "sitemap", None, deps=(all_langs_heads, digest(*site.entities))))
@@ -109,6 +110,16 @@ class Planner:
                 deps = self.entity_deps(lang, entity)
                 routes.append(Route(urls.entity(lang, entity), "entity", lang, entity.id, deps=deps))
                 routes.append(self.entity_feed_route(lang, entity, deps))
+            routes.append(Route(urls.data_page(lang), "data_page", lang, deps=whole))
+        return routes + self.data_routes(whole)
+
+    def data_routes(self, whole: tuple[str, ...]) -> list[Route]:
+        """/data/: the site-wide files depend on every story's head and entity, an entity's
+        JSON on what its page in the default language does."""
+        routes = [Route(path, "data", None, path, deps=whole) for path in datafiles.file_names()]
+        for entity in self.site.entities.values():
+            path = datafiles.entity_file(entity.id)
+            routes.append(Route(path, "data", None, path, deps=self.entity_deps(self.default, entity)))
         return routes
 
     def cost(self, route: Route) -> float:
@@ -117,6 +128,8 @@ class Planner:
         if route.kind in ("entity", "entity_feed"):
             listed = len(self.site.mentions[route.lang].get(route.key, ())) + len(self.site.entity_events[route.lang].get(route.key, ()))
             return (1.0 if route.kind == "entity" else 0.5) + listed * 0.05
+        if route.kind == "data":
+            return 0.2 if "/entities/" in route.url else 1.0 + 0.05 * len(self.site.stories[self.default])
         if route.kind in COST_PER_STORY:
             return 1.0 + COST_PER_STORY[route.kind] * len(self.site.stories[route.lang or self.default])
         return 1.0

@@ -96,6 +96,6 @@ def page_types(public: Path, lang: str = "en") -> dict[str, str]:
         "people": f"{lang}/people/", "person": first("people"),
         "orgs": f"{lang}/orgs/", "org": first("orgs"),
         "places": f"{lang}/places/", "place": first("places"),
-        "timeline": f"{lang}/timeline/", "tags": f"{lang}/tags/", "tag": first("tags"), "search": f"{lang}/search/",
+        "timeline": f"{lang}/timeline/", "tags": f"{lang}/tags/", "tag": first("tags"), "search": f"{lang}/search/", "data": f"{lang}/data/",
         "not_found": f"{lang}/404.html",
     }
