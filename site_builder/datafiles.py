@@ -263,6 +263,8 @@ def entity_json(site: Site, e: Entity) -> bytes:
         "first_mentioned": versions[slugs[-1]].date.isoformat() if slugs else None,
         "last_mentioned": versions[slugs[0]].date.isoformat() if slugs else None,
         "stories": len(slugs),
+        "sources": [{"publisher": dict(src.publisher.values), "title": dict(src.title.values),
+                     "date": src.date.iso() if src.date else None, "url": src.url} for src in e.sources],
         "events": [{"id": ev.anchor, "date": ev.date.iso(), "end": ev.end.iso() if ev.end else None,
                     "title": dict(ev.title.values), "story": ev.story} for ev in site.entity_events[default].get(e.id, ())],
         "relations": [{"target": t, "type": kind, "weight": w, "basis": "curated"} for t, kind, w in curated_relations(site, e)]

@@ -3,16 +3,10 @@ width, without horizontal scrolling, readable, and without serious accessibility
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from sites import AXE_JS, CHROMIUM, CHROMIUM_ARGS, build_real, need, page_types, serve
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - reported by need() below
-    sync_playwright = None
+from sites import AXE_JS, build_real, need, page_types, serve
+from test_browser import browser  # noqa: F401 - the shared chromium fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WIDTHS = (375, 1280)
@@ -23,16 +17,6 @@ def site(tmp_path_factory):
     public = build_real(tmp_path_factory.mktemp("real"))
     with serve(public) as url:
         yield url, public
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need(sync_playwright is not None, "playwright is not installed (pip install -e .[test])")
-    need(os.path.exists(CHROMIUM), f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def dossier_pages(public) -> list[str]:

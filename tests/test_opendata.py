@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, build_site
+from conftest import PERSON, REPO, build_site
 from pages import broken_links, parse
 from sites import need
 from site_builder.assemble import assemble
@@ -22,11 +22,12 @@ from site_builder.load import load_content
 from site_builder.opendata import TABLE_NAMES, build_tables
 
 BASE = "https://example.org/briefing/"
+SOURCES = "sources:\n  - publisher: iChongqing\n    title: GBSA opens its centre\n    date: 2024-05\n"
 
 
 @pytest.fixture
 def built(make_site) -> tuple[Path, object]:
-    root = make_site()
+    root = make_site({"content/people/kang-sungcheon.yaml": PERSON + SOURCES})
     build_site(root)
     return root / "public", assemble(load_content(root / "content", "content"))
 
@@ -199,6 +200,8 @@ def test_entity_json_is_linked_from_its_page_and_holds_the_box(built):
     assert kang["roles"] == [{"title": {"en": "President", "zh": "院长"}, "org": "gbsa", "start": "2023", "end": None, "current": True}]
     assert {"target": "gbsa", "type": "role", "weight": 1, "basis": "curated"} in kang["relations"]
     assert kang["stories"] == 1 and kang["first_mentioned"] == kang["last_mentioned"] == "2024-05-09"
+    assert kang["sources"] == [{"publisher": {"en": "iChongqing"}, "title": {"en": "GBSA opens its centre"},
+                                "date": "2024-05", "url": None}]
     for lang in ("en", "zh"):
         page = parse(public / f"{lang}/people/kang-sungcheon/index.html")
         assert "../../../data/entities/kang-sungcheon.json" in {a.get("href") for a in page.find("a")}
