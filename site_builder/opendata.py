@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from site_builder import urls
-from site_builder.model import Entity, PartialDate, Role, Site, StoryVersion, Text
+from site_builder.model import Entity, PartialDate, Role, Site, StoryVersion, Text, story_state
+from site_builder.translations import STORY_STATES
 
 TABLE_NAMES = ("entities", "stories", "mentions", "events", "event_entities", "roles", "relations")  # build_tables' order
 LIST_SEPARATOR = " | "  # between the values of a list in one cell (aliases, evidence stories)
@@ -67,11 +68,8 @@ def iso(date: PartialDate | None) -> str | None:
 
 
 def translation_status(site: Site, slug: str, lang: str) -> str:
-    """What a reader of `lang` gets of a story: `original`, `translated` or `missing`
-    (the page shows the original's text)."""
-    if lang == site.config.default_language:
-        return "original"
-    return "missing" if site.stories[lang][slug].fallback else "translated"
+    """A story's translation state in `lang`, as `status` and /L/translations/ report it."""
+    return story_state(site.stories[site.config.default_language][slug], site.stories[lang][slug])
 
 
 def co_mentions(site: Site, lang: str) -> dict[tuple[str, str], list[str]]:
@@ -138,8 +136,9 @@ def stories_table(site: Site, langs: tuple[str, ...], default: str) -> Table:
         Column("date", "date", "The publication date of the source.", True),
         *(Column(f"title_{lang}", "string", f"The title in {lang}, empty when not translated.", lang == default)
           for lang in langs),
-        *(Column(f"status_{lang}", "string", f"The {lang} translation: translated or missing (its page shows the original).",
-                 True, "translated|missing") for lang in others),
+        *(Column(f"status_{lang}", "string", f"The {lang} translation: current, stale (the original changed since), "
+                 "unverified (no record of what it was made from) or missing (its page shows the original).",
+                 True, "|".join(STORY_STATES)) for lang in others),
         Column("source_publisher", "string", "Who published the source.", True),
         Column("source_title", "string", "The source's title.", True),
         Column("source_author", "string", "The source's author, when named."),

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from site_builder import datafiles, markup, urls
 from site_builder.i18n import CatalogSet
-from site_builder.model import Entity, Site, StoryVersion
+from site_builder.model import Entity, Site, StoryVersion, story_state
 from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
 from site_builder.translations import Status
 from site_builder.urls import file_of
@@ -84,7 +84,7 @@ class Planner:
     def routes(self) -> list[Route]:
         site, routes = self.site, []
         all_langs_heads = digest(*self.heads.values())
-        whole = (all_langs_heads, digest(*(e.digest for e in site.entities.values())))  # what /data/ shows
+        whole = self.data_deps()
         routes.append(Route("", "chooser", None))
         routes.append(Route(urls.not_found(None), "not_found", None))
         routes.append(Route("sitemap.xml", "sitemap", None, deps=(all_langs_heads, digest(*site.entities))))
@@ -112,6 +112,20 @@ class Planner:
                 routes.append(self.entity_feed_route(lang, entity, deps))
             routes.append(Route(urls.data_page(lang), "data_page", lang, deps=whole))
         return routes + self.data_routes(whole)
+
+    def data_deps(self) -> tuple[str, ...]:
+        """What the site-wide data files show: every story's head, every entity, and the
+        translation states (a body edit of an original can make its translation stale)."""
+        site, default = self.site, self.default
+        states = [(lang, slug, story_state(original, site.stories[lang][slug])) for lang in site.config.languages
+                  if lang != default for slug, original in site.stories[default].items()]
+        return (digest(*self.heads.values()), digest(*(e.digest for e in site.entities.values())), digest(states))
+
+    def status_data_routes(self) -> list[Route]:
+        """The data files that show translation states, to look at after a body edit."""
+        whole = self.data_deps()
+        return [Route(path, "data", None, path, deps=whole) for path in datafiles.file_names()
+                if path.endswith(("/stories.csv", ".sqlite"))]
 
     def data_routes(self, whole: tuple[str, ...]) -> list[Route]:
         """/data/: the site-wide files depend on every story's head and entity, an entity's
@@ -221,7 +235,8 @@ def plan_pages(site: Site, planner: Planner, catalogs: CatalogSet, templates: Pa
         kept = {url: record for url, record in old.items() if not url.startswith(("static/", "pagefind/"))}
         todo = [planner.story_route(lang, slug) for slug in sorted(patched.slugs) for lang in site.config.languages
                 if slug in site.stories[lang]]
-        todo += [route for lang in site.config.languages for route in planner.translation_routes(lang, patched.slugs)
+        states = [route for lang in site.config.languages for route in planner.translation_routes(lang, patched.slugs)]
+        todo += [route for route in states + planner.status_data_routes()
                  if not (old.get(route.url) and old[route.url].signature == signer.signature(route, old[route.url].looked_up))]
         reread = reread | previous.reread
     elif previous is None or previous.base != base:

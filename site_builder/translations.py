@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from site_builder.model import Site, StoryVersion, Text
+from site_builder.model import Site, StoryVersion, Text, story_state
 from site_builder.records import read_record, write_record
 from site_builder.schema import DIGEST_LENGTH
 
@@ -376,8 +376,7 @@ def site_status(site: Site, content: Path, ledger: Ledger, today: str | None = N
         for slug, original in site.stories[default].items():
             version = versions[slug]
             translation = None if version.fallback else translation_path(original.path, default, lang)
-            state = ("missing" if version.fallback else "unverified" if not version.translated_from
-                     else "current" if version.translated_from == original.translatable else "stale")
+            state = story_state(original, version)
             status = StoryStatus(slug, lang, state, original.path, translation, original.translatable,
                                  version.translated_from)
             if state == "stale":

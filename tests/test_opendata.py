@@ -64,7 +64,8 @@ def test_csv_rows_match_the_model(built):
 
     story_rows = rows(public, "stories")
     assert [r["slug"] for r in story_rows] == list(stories) == ["gbsa-centre", "new-door"]
-    assert {r["slug"]: r["status_zh"] for r in story_rows} == {"gbsa-centre": "translated", "new-door": "missing"}
+    # The states of translations.py: the small site's translation records no `translated_from`.
+    assert {r["slug"]: r["status_zh"] for r in story_rows} == {"gbsa-centre": "unverified", "new-door": "missing"}
     assert story_rows[0]["title_zh"] == "GBSA在重庆设立首个中国创新中心" and story_rows[1]["title_zh"] == ""
     assert story_rows[0]["url_zh"] == BASE + "zh/stories/gbsa-centre/" and story_rows[0]["source_author"] == "Dai Yuan"
 
@@ -241,6 +242,26 @@ def test_data_bytes_do_not_depend_on_time_zone_or_hash_seed(make_site, tmp_path)
     two = {p.relative_to(root / "two"): p.read_bytes() for p in sorted((root / "two/data").rglob("*")) if p.is_file()}
     assert len(one) == len(TABLE_NAMES) + 3 + 5  # the site-wide files and one per entity
     assert one == two
+
+
+def test_a_body_edit_that_makes_a_translation_stale_updates_stories_csv(make_site):
+    from site_builder.translations import text_digest
+    root = make_site()
+    build_site(root)
+    digest = text_digest("GBSA opens its first China innovation centre in Chongqing",
+                         "The agency's first centre in China opens in Liangjiang.",
+                         ["GBSA and Liangjiang sign an agreement"],
+                         (root / "content/stories/gbsa-centre.en.md").read_text("utf-8").split("---\n", 2)[2])
+    zh = root / "content/stories/gbsa-centre.zh.md"
+    zh.write_text(zh.read_text("utf-8").replace("---\ntitle:", f"---\ntranslated_from: {digest}\ntitle:", 1), "utf-8")
+    build_site(root)
+    assert rows(root / "public", "stories")[0]["status_zh"] == "current"
+    en = root / "content/stories/gbsa-centre.en.md"
+    en.write_text(en.read_text("utf-8").replace("opened a centre", "opened its first centre"), "utf-8")
+    report = build_site(root)  # a body edit: the snapshot's shortcut
+    assert "data/stories.csv" in report.written and "data/briefing.sqlite" in report.written
+    assert "data/relations.csv" not in report.written
+    assert rows(root / "public", "stories")[0]["status_zh"] == "stale"
 
 
 def test_an_edit_rewrites_only_the_data_files_whose_bytes_change(make_site):
