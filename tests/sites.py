@@ -53,6 +53,7 @@ def build_small(root: Path) -> Path:
     """conftest's small site (with an untranslated story) built into root/srv/briefing."""
     write_files(root, BASE_FILES)
     out = root / "srv" / SMALL_BASE_PATH
+    out.parent.mkdir(parents=True, exist_ok=True)  # the builder does not make a missing parent (faults.py)
     build(root, templates=REPO / "templates", out=out)
     return out
 
