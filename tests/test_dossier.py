@@ -111,7 +111,7 @@ def test_the_box_tells_who_what_and_when(make_site):
     public = root / "public"
     kim = (public / "en/people/kim-former/index.html").read_text("utf-8")
     box = kim.split('<div class="glance">', 1)[1].split("</div>\n  </div>", 1)[0]
-    facts = dict(re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", box, re.S))
+    facts = dict(re.findall(r"<dt[^>]*>(.*?)</dt><dd[^>]*>(.*?)</dd>", box, re.S))
     assert re.sub("<[^>]+>", "", facts["Name (English)"]) == "Kim Former" and facts["Name (Chinese)"] == "金前任"
     assert "Adviser" in facts["Roles now"] and "since 2022年" not in facts["Roles now"] and "July 2022" in facts["Roles now"]
     assert "President" in facts["Roles before"] and "2019\u2009–\u20092022" in facts["Roles before"]
