@@ -232,3 +232,13 @@ class Site:
 
     def entities_of(self, type_: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.type == type_]
+
+
+def story_state(original: StoryVersion, version: StoryVersion) -> str:
+    """A translation's state: missing, unverified (no `translated_from`), current or stale
+    (the original's text changed since); translations.py's STORY_STATES, /data/'s too."""
+    if version.fallback:
+        return "missing"
+    if not version.translated_from:
+        return "unverified"
+    return "current" if version.translated_from == original.translatable else "stale"

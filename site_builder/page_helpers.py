@@ -170,8 +170,9 @@ class PageHelpers:
         about, mentions = [], []
         for entity_id in story.mentions:
             e = self.entity(entity_id)
-            url = self.absolute(urls.entity(self.lang, e))
-            ref = {"@type": SCHEMA_TYPES[e.type], "@id": url, "name": self.tr(e.name), "url": url}
+            url = self.absolute(urls.entity(self.lang, e))  # @id: one per entity, as in /data/graph.jsonld
+            ref = {"@type": SCHEMA_TYPES[e.type], "@id": self.absolute(urls.entity(self.default, e)),
+                   "name": self.tr(e.name), "url": url}
             (about if entity_id in story.entities else mentions).append(ref)
         source: dict = {"@type": "CreativeWork", "name": self.tr(story.source.title),
                         "publisher": {"@type": "Organization", "name": self.tr(story.source.publisher)}}
@@ -181,7 +182,7 @@ class PageHelpers:
             source["author"] = {"@type": "Person", "name": self.tr(story.source.author)}
         editors = {"@type": "Organization", "name": self.tr(self.config.title), "url": self.absolute(urls.home(self.lang))}
         return {
-            "@context": "https://schema.org", "@type": "NewsArticle",
+            "@context": "https://schema.org", "@type": "NewsArticle", "@id": self.canonical(),
             "headline": self.tr(story.title), "description": self.tr(story.summary),
             "datePublished": story.date.isoformat(), "inLanguage": LANGUAGES[story.body_lang].hreflang,
             "url": self.canonical(), "mainEntityOfPage": self.canonical(),

@@ -19,9 +19,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import markup, urls
+from site_builder import datafiles, markup, urls
 from site_builder.i18n import CatalogSet
-from site_builder.model import Entity, Site, StoryVersion
+from site_builder.model import Entity, Site, StoryVersion, story_state
 from site_builder.paging import ENTITY_ORDER, Lists, page_url
 from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
 from site_builder.translations import Status
@@ -87,6 +87,7 @@ class Planner:
     def routes(self) -> list[Route]:
         site, routes = self.site, []
         all_langs_heads = digest(*self.heads.values())
+        whole = self.data_deps()
         routes.append(Route("", "chooser", None))
         routes.append(Route(urls.not_found(None), "not_found", None))
         routes.append(Route("sitemap.xml", "sitemap", None, deps=(all_langs_heads, digest(*site.entities))))
@@ -112,6 +113,30 @@ class Planner:
                 deps = self.entity_deps(lang, entity)
                 routes += self.entity_routes(lang, entity, deps)
                 routes.append(self.entity_feed_route(lang, entity, deps))
+            routes.append(Route(urls.data_page(lang), "data_page", lang, deps=whole))
+        return routes + self.data_routes(whole)
+
+    def data_deps(self) -> tuple[str, ...]:
+        """What the site-wide data files show: every story's head, every entity, and the
+        translation states (a body edit of an original can make its translation stale)."""
+        site, default = self.site, self.default
+        states = [(lang, slug, story_state(original, site.stories[lang][slug])) for lang in site.config.languages
+                  if lang != default for slug, original in site.stories[default].items()]
+        return (digest(*self.heads.values()), digest(*(e.digest for e in site.entities.values())), digest(states))
+
+    def status_data_routes(self) -> list[Route]:
+        """The data files that show translation states, to look at after a body edit."""
+        whole = self.data_deps()
+        return [Route(path, "data", None, path, deps=whole) for path in datafiles.file_names()
+                if path.endswith(("/stories.csv", ".sqlite"))]
+
+    def data_routes(self, whole: tuple[str, ...]) -> list[Route]:
+        """/data/: the site-wide files depend on every story's head and entity, an entity's
+        JSON on what its page in the default language does."""
+        routes = [Route(path, "data", None, path, deps=whole) for path in datafiles.file_names()]
+        for entity in self.site.entities.values():
+            path = datafiles.entity_file(entity.id)
+            routes.append(Route(path, "data", None, path, deps=self.entity_deps(self.default, entity)))
         return routes
 
     def cost(self, route: Route) -> float:
@@ -120,6 +145,8 @@ class Planner:
         if route.kind in ("entity", "entity_feed"):
             listed = len(self.site.mentions[route.lang].get(route.key, ())) + len(self.site.entity_events[route.lang].get(route.key, ()))
             return (1.0 if route.kind == "entity" else 0.5) + listed * 0.05
+        if route.kind == "data":
+            return 0.2 if "/entities/" in route.url else 1.0 + 0.05 * len(self.site.stories[self.default])
         if route.kind in COST_PER_STORY:
             listed = len(self.site.stories[route.lang or self.default])
             if route.kind in ("archive", "timeline") and self.lists.count(route.kind, route.lang) > 1:
@@ -238,7 +265,8 @@ def plan_pages(site: Site, planner: Planner, catalogs: CatalogSet, templates: Pa
         kept = {url: record for url, record in old.items() if not url.startswith(("static/", "pagefind/"))}
         todo = [planner.story_route(lang, slug) for slug in sorted(patched.slugs) for lang in site.config.languages
                 if slug in site.stories[lang]]
-        todo += [route for lang in site.config.languages for route in planner.translation_routes(lang, patched.slugs)
+        states = [route for lang in site.config.languages for route in planner.translation_routes(lang, patched.slugs)]
+        todo += [route for route in states + planner.status_data_routes()
                  if not (old.get(route.url) and old[route.url].signature == signer.signature(route, old[route.url].looked_up))]
         reread = reread | previous.reread
     elif previous is None or previous.base != base:

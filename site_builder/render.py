@@ -18,8 +18,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from site_builder import urls
+from site_builder import datafiles, urls
 from site_builder.config import LANGUAGES
+from site_builder.dossier import Dossier
 from site_builder.errors import ContentError, Problem
 from site_builder.markup import MarkdownCache, link_entities
 from site_builder.model import PartialDate, Site
@@ -58,10 +59,13 @@ class Renderer:
         self.mention_counts = {
             lang: {i: len(slugs) for i, slugs in per.items()} for lang, per in site.mentions.items()
         }
+        self.data = datafiles.DataFiles(site)  # /data/: tables made once per process, if asked
 
     # Rendering -------------------------------------------------------------------------
     def render(self, route: Route) -> RenderedPage:
         """The page's bytes and the entity ids it looked up."""
+        if route.kind == "data":
+            return RenderedPage(*self.data.render(route.url))
         page = PageHelpers(self.site, route, self.memo, self.fragment)
         builder = getattr(self, f"page_{route.kind}")
         template, context = builder(page, route)
@@ -145,6 +149,7 @@ class Renderer:
             "on_timeline": page_url(urls.timeline(lang), self.lists.timeline_page_of(lang, entity.id)),
             "related": site.related[lang].get(entity.id, ()), "members": members,
             "children": dict(children), "seated": [site.entities[i] for i in site.seated.get(entity.id, ())],
+            "dossier": Dossier(page, entity), "data_file": datafiles.entity_file(entity.id),
         }
 
     def page_entity_feed(self, page: PageHelpers, route: Route):
@@ -172,6 +177,9 @@ class Renderer:
         }
         return "timeline.html", {"years": years, "tags": tags, "filter_entities": entities, "paging": paging,
                                  "year_pages": self.lists.year_pages("timeline", route.lang) if paging else ()}
+
+    def page_data_page(self, page: PageHelpers, route: Route):
+        return "data.html", {"tables": self.data.tables}
 
     def page_tags(self, page: PageHelpers, route: Route):
         counts: dict[str, int] = defaultdict(int)
@@ -213,6 +221,7 @@ class Renderer:
         for entity in self.site.entities.values():
             groups.append([(l, urls.entity(l, entity), True) for l in langs])
         groups += self.later_pages()
+        groups.append([(l, urls.data_page(l), True) for l in langs])
         return groups
 
     def later_pages(self) -> list[list[tuple[str, str, bool]]]:

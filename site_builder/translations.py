@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from site_builder.model import Site
+from site_builder.model import Site, story_state
 from site_builder.original_text import (  # noqa: F401 (status.py and tests read them here)
     EnglishText, english_text, read_english, text_digest, text_lines, version_digest,
 )
@@ -285,8 +285,7 @@ def site_status(site: Site, content: Path, ledger: Ledger, today: str | None = N
         for slug, original in site.stories[default].items():
             version = versions[slug]
             translation = None if version.fallback else translation_path(original.path, default, lang)
-            state = ("missing" if version.fallback else "unverified" if not version.translated_from
-                     else "current" if version.translated_from == original.translatable else "stale")
+            state = story_state(original, version)
             status = StoryStatus(slug, lang, state, original.path, translation, original.translatable,
                                  version.translated_from)
             if state == "stale":

@@ -55,6 +55,10 @@ def translations(lang: str) -> str:
     return f"{lang}/translations/"
 
 
+def data_page(lang: str) -> str:
+    return f"{lang}/data/"
+
+
 def not_found(lang: str | None) -> str:
     return f"{lang}/404.html" if lang else "404.html"
 

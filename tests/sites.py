@@ -53,6 +53,7 @@ def build_small(root: Path) -> Path:
     """conftest's small site (with an untranslated story) built into root/srv/briefing."""
     write_files(root, BASE_FILES)
     out = root / "srv" / SMALL_BASE_PATH
+    out.parent.mkdir(parents=True, exist_ok=True)  # the builder does not make a missing parent (faults.py)
     build(root, templates=REPO / "templates", out=out)
     return out
 
@@ -96,6 +97,6 @@ def page_types(public: Path, lang: str = "en") -> dict[str, str]:
         "people": f"{lang}/people/", "person": first("people"),
         "orgs": f"{lang}/orgs/", "org": first("orgs"),
         "places": f"{lang}/places/", "place": first("places"),
-        "timeline": f"{lang}/timeline/", "tags": f"{lang}/tags/", "tag": first("tags"), "search": f"{lang}/search/",
+        "timeline": f"{lang}/timeline/", "tags": f"{lang}/tags/", "tag": first("tags"), "search": f"{lang}/search/", "data": f"{lang}/data/",
         "not_found": f"{lang}/404.html",
     }

@@ -75,13 +75,14 @@ def test_story_json_ld_is_a_news_article_about_entity_pages(public, lang):
         data = json_ld(path)
         assert data["@context"] == "https://schema.org" and data["@type"] == "NewsArticle"
         page = parse(path)
-        assert data["url"] == page.find("link", rel="canonical")[0]["href"]
+        assert data["url"] == data["@id"] == page.find("link", rel="canonical")[0]["href"]
         assert re.fullmatch(r"\d{4}-\d\d-\d\d", data["datePublished"])
         assert data["headline"] and data["description"] and data["isBasedOn"]["publisher"]["name"]
         assert data["about"], f"{path}: no 'about'"
         for ref in data["about"] + data["mentions"]:
             target = page_of(public, ref["url"])
-            assert ref["@id"] == ref["url"] and target.parent.parent.name in SCHEMA
+            # One @id per entity in every language (its default-language page, as in /data/graph.jsonld).
+            assert ref["@id"] == ref["url"].replace(f"/{lang}/", "/en/", 1) and target.parent.parent.name in SCHEMA
             assert ref["@type"] == SCHEMA[target.parent.parent.name]
             assert f"/{lang}/" in ref["url"]
         about = {r["url"] for r in data["about"]}
@@ -94,7 +95,8 @@ def test_entity_json_ld_has_its_schema_type_and_resolving_links(public, folder):
         data = json_ld(path)
         assert data["@type"] == SCHEMA[folder]
         own = BASE + url_of(public, path)
-        assert data["@id"] == data["url"] == own and data["name"]
+        assert data["url"] == own and data["name"]
+        assert data["@id"] == own.replace("/zh/", "/en/", 1), "one @id per entity, its default-language page"
         for key in ("parentOrganization", "containedInPlace", "location"):
             if key in data:
                 page_of(public, data[key]["@id"])
