@@ -117,6 +117,13 @@ class Lists:
     def archive(self, lang: str) -> list[list[StoryVersion]]:
         return self._once(("archive", lang), lambda: split(list(self.site.stories[lang].values()), self.size))
 
+    def tag(self, lang: str, tag: str) -> tuple[int, list[list[StoryVersion]]]:
+        """(how many stories have the tag, the pages of them)."""
+        def make():
+            tagged = [v for v in self.site.stories[lang].values() if tag in v.tags]
+            return len(tagged), split(tagged, self.size)
+        return self._once(("tag", lang, tag), make)
+
     def entity(self, lang: str, entity_id: str) -> tuple[list[list[StoryVersion]], list[list]]:
         """(story chunks, event chunks), as many of each as the longer needs."""
         def make():
@@ -135,6 +142,8 @@ class Lists:
             return len(self.archive(lang))
         if kind == "entity":
             return len(self.entity(lang, key)[0])
+        if kind == "tag":
+            return len(self.tag(lang, key)[1])
         return 1
 
     def first_url(self, kind: str, lang: str, key: str = "") -> str:
@@ -142,6 +151,8 @@ class Lists:
             return urls.timeline(lang)
         if kind == "archive":
             return urls.stories(lang)
+        if kind == "tag":
+            return urls.tag(lang, key)
         return urls.entity(lang, self.site.entities[key])
 
     def paging(self, kind: str, lang: str, key: str, number: int) -> Paging | None:

@@ -104,7 +104,9 @@ class Planner:
                 Route(urls.not_found(lang), "not_found", lang),
             ]
             for tag in sorted({t for v in versions.values() for t in v.tags}):
-                routes.append(Route(urls.tag(lang, tag), "tag", lang, tag, deps=(heads,)))
+                count = self.lists.count("tag", lang, tag)
+                routes += [Route(page_url(urls.tag(lang, tag), n), "tag", lang, tag, deps=(heads, str(count)) if count > 1 else (heads,), page=n)
+                           for n in range(1, count + 1)]
             routes += [self.story_route(lang, slug) for slug in versions]
             for type_ in ENTITY_ORDER:
                 ids = [e.id for e in site.entities_of(type_)]

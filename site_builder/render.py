@@ -194,8 +194,9 @@ class Renderer:
         return "search.html", {}
 
     def page_tag(self, page: PageHelpers, route: Route):
-        stories = [v for v in self.site.stories[route.lang].values() if route.key in v.tags]
-        return "tag.html", {"tag": route.key, "stories": stories}
+        total, pages = self.lists.tag(route.lang, route.key)
+        return "tag.html", {"tag": route.key, "stories": pages[route.page - 1], "total": total,
+                            "paging": self.lists.paging("tag", route.lang, route.key, route.page)}
 
     def page_sitemap(self, page: PageHelpers, route: Route):
         entries = []
@@ -229,6 +230,7 @@ class Renderer:
         last page as the alternate, not a real translation."""
         langs, lists, groups = self.config.languages, self.lists, []
         keys = [("archive", ""), ("timeline", "")] + [("entity", i) for i in self.site.entities]
+        keys += [("tag", t) for t in sorted({t for v in self.site.stories[self.default].values() for t in v.tags})]
         for kind, key in keys:
             counts = {l: lists.count(kind, l, key) for l in langs}
             for n in range(2, max(counts.values()) + 1):

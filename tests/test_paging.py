@@ -1,5 +1,5 @@
-"""Split lists (paging.py): on a small site with a tiny `page_size`, the archive, the timeline
-and an entity's stories become pages linked by rel=prev/next, in the sitemap, with a language
+"""Split lists (paging.py): on a small site with a tiny `page_size`, the archive, the timeline,
+an entity's stories and a topic's become pages linked by rel=prev/next, in the sitemap, with a language
 switch to the same page; without the key the same site keeps its single pages."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ source:
   publisher: Agency
   title: Original {n}
 places: [chongqing]
+tags: [trade]
 events:
   - date: 2022-{n:02d}
     title: {{en: Event {n}, zh: 事件{n}}}
@@ -67,6 +68,8 @@ def test_long_lists_are_split_into_linked_pages(make_site):
     assert len(pages_of(public, "en/timeline/")) == 8
     assert len(pages_of(public, "zh/timeline/")) == 8
     assert len(pages_of(public, "en/places/chongqing/")) == 4  # all 7 stories name Chongqing
+    assert len(pages_of(public, "zh/tags/trade/")) == 3  # 5 stories on the topic
+    assert "5 stories" in parse(public / "en/tags/trade/page/3/index.html").text()
     # each later page points back, in <head> and in the visible pagination
     for url in pages_of(public, "en/stories/")[1:]:
         page = parse(public / url / "index.html")
@@ -90,7 +93,7 @@ def test_later_pages_are_in_the_sitemap_with_alternates_and_switch_languages(mak
     build(root)
     public = root / "public"
     sitemap = (public / "sitemap.xml").read_text("utf-8")
-    for url in ("en/stories/page/4/", "zh/timeline/page/8/", "en/places/chongqing/page/3/"):
+    for url in ("en/stories/page/4/", "zh/timeline/page/8/", "en/places/chongqing/page/3/", "zh/tags/trade/page/3/"):
         assert f"<loc>https://example.org/briefing/{url}</loc>" in sitemap
     entry = re.search(r"<url>\s*<loc>https://example.org/briefing/en/timeline/page/2/</loc>.*?</url>", sitemap, re.S).group(0)
     assert 'hreflang="zh-Hans" href="https://example.org/briefing/zh/timeline/page/2/"' in entry
