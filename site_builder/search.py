@@ -193,7 +193,6 @@ async def index_directory(view: Path, written: Path) -> int:
         index = await answer(service.create_index(IndexConfig(keep_index_url=False)))
         found = await answer(index.add_directory(str(view)))
         await answer(index.write_files(str(written)))
-        await written_out(written)
     except Exception as bad:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.shield(process.wait()), 1)
@@ -213,6 +212,7 @@ async def index_directory(view: Path, written: Path) -> int:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
         await process.wait()
+    await written_out(written)  # after it exited, and still checked: the answer came before the bytes
     return int(found.get("page_count", 0))
 
 
@@ -224,7 +224,7 @@ async def written_out(directory: Path, polls: int = 1200) -> None:
     sizes = None
     for _ in range(polls):
         now = {path: path.stat().st_size for path in directory.rglob("*") if path.is_file()}
-        if now and now == sizes and all(now.values()):
+        if now and now == sizes and all(now.values()) and (directory / "pagefind-entry.json") in now:
             return
         sizes = now
         await asyncio.sleep(0.05)
