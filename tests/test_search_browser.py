@@ -41,7 +41,7 @@ QUERIES = [
     ("en", "consular officials", "stories/consular-tour-western-chongqing-2024/"),
     ("en", "ceramic arts", "places/gimcheon-ceramic-arts-museum/"),
     ("en", "exchange hub", "stories/chengdu-korean-partners-2016/"),
-    ("en", "semiconductor", "orgs/sk-hynix/"),
+    ("en", "chipmaker", "orgs/sk-hynix/"),
     ("en", "李在明", "people/lee-jae-myung/"),  # a Chinese name on the English site
     ("zh", "李在明", "people/lee-jae-myung/"),  # three characters
     ("zh", "唐良智", "people/tang-liangzhi/"),  # three characters: Pagefind alone finds nothing

@@ -103,6 +103,17 @@ def edit(server: DevServer, root: Path, files: dict) -> None:
     assert server.wait_for_build(count + 1, TIMEOUT), "no rebuild after the edit"
 
 
+def settled(server: DevServer, timeout: float = 6 * TIMEOUT) -> bool:
+    """Wait until serve, idle, has brought everything deferred up to date (the search index,
+    re-made once edits settle, then the records on disk)."""
+    deadline = time.monotonic() + timeout
+    while server.rebuilds.state.unsaved:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 # Nothing outside the output ------------------------------------------------------------------
 TRAVERSALS = [
     b"/../secret.txt", b"/en/../../secret.txt", b"/%2e%2e/secret.txt", b"/%2E%2E/%2e%2e/secret.txt",
@@ -408,6 +419,7 @@ def test_served_output_equals_a_clean_build_after_each_kind_of_edit(served):
         files = {name: fills.get(text, text) if isinstance(text, str) else text for name, text in files.items()}
         edit(server, root, files)
         assert server.problems == (), (kind, server.problems)
+        assert settled(server), (kind, "serve never became idle")  # the search index follows once idle
         served_tree = tree(root / "public")
         clean = clean_tree(root, root.parent / "clean", drafts=True, cache_dir=None)
         assert sorted(served_tree) == sorted(clean), kind
