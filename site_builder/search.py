@@ -193,6 +193,7 @@ async def index_directory(view: Path, written: Path) -> int:
         index = await answer(service.create_index(IndexConfig(keep_index_url=False)))
         found = await answer(index.add_directory(str(view)))
         await answer(index.write_files(str(written)))
+        await written_out(written)  # before it exits: exiting abandons writes still in flight
     except Exception as bad:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.shield(process.wait()), 1)
@@ -212,19 +213,21 @@ async def index_directory(view: Path, written: Path) -> int:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
         await process.wait()
-    await written_out(written)  # after it exited, and still checked: the answer came before the bytes
     return int(found.get("page_count", 0))
 
 
-async def written_out(directory: Path, polls: int = 1200) -> None:
+async def written_out(directory: Path, polls: int = 2400, quiet: int = 10) -> None:
     """Wait until Pagefind's files hold their bytes. It writes through tokio, which hands each
     file's bytes to a background thread and answers before they are on disk (an empty
-    pagefind.js and pagefind-entry.json reached builds): every file exists by then, each filled
-    by one write, so the output is complete once no file is empty and no size changes."""
-    sizes = None
+    pagefind.js and pagefind-entry.json reached builds, and under load a pagefind.js cut at
+    40 KB): the output is taken as complete once the entry file is there, no file is empty and
+    no size has changed for `quiet` polls in a row (half a second: a writer thread of a loaded
+    machine can pause for longer than one poll)."""
+    sizes, same = None, 0
     for _ in range(polls):
         now = {path: path.stat().st_size for path in directory.rglob("*") if path.is_file()}
-        if now and now == sizes and all(now.values()) and (directory / "pagefind-entry.json") in now:
+        same = same + 1 if now == sizes else 0
+        if same >= quiet and all(now.values()) and (directory / "pagefind-entry.json") in now:
             return
         sizes = now
         await asyncio.sleep(0.05)
