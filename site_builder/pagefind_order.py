@@ -1,8 +1,8 @@
 """Pagefind's bundle made deterministic: the same pages give the same bytes.
 
 Pagefind 1.5 writes its filter indexes and the order of the filters and languages from Rust
-hash maps ("TODO: Change filter indexes to BTree to give them a stable hash", in its
-`index/mod.rs`), so two runs over the same pages differ in `filter/*.pf_filter`,
+hash maps (its `index/mod.rs` notes, as work still to do upstream, that the filter indexes
+should become BTrees for a stable order), so two runs over the same pages differ in `filter/*.pf_filter`,
 `pagefind.<lang>_*.pf_meta` and `pagefind-entry.json`. The product promises byte-identical
 output, so those three are rewritten here in a sorted order and renamed by their content
 (the names are only how the files find each other: meta → filters, entry → meta).
