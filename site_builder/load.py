@@ -261,7 +261,7 @@ def load_site_config(root: Path, shown_root: str, problems: list[Problem]) -> Si
         title=values["title"], tagline=values.get("tagline", Text.of({default: ""})), base_url=base_url,
         languages=tuple(lang for lang in languages if lang in LANGUAGES), default_language=default,
         tags=values.get("tags", {}), description=values.get("description"), licence=values.get("licence"),
-        page_size=values.get("page_size"), digest=digest,
+        page_size=values.get("page_size"), search_shard_size=values.get("search_shard_size"), digest=digest,
     )
 
 

@@ -199,6 +199,7 @@ class SiteConfig:
     description: Text | None = None
     licence: Text | None = None
     page_size: int | None = None  # entries per page of a split list; None: paging.PAGE_SIZE
+    search_shard_size: int | None = None  # pages per search shard at most; None: search.SHARD_SIZE
     digest: str = ""
 
 

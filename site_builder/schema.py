@@ -174,10 +174,11 @@ class Reader:
             raise Invalid(self.line(node), "expected true or false")
         return node.value.lower() in ("true", "yes", "on")
 
-    def page_size(self, node: yaml.Node) -> int:
-        """site.yaml's `page_size`: entries per page of a split list (paging.py)."""
+    def count(self, node: yaml.Node) -> int:
+        """site.yaml's `page_size` (entries per page of a split list: paging.py) and
+        `search_shard_size` (pages per search shard: search.py)."""
         if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:int" or not node.value.isdigit() or int(node.value) < 1:
-            raise Invalid(self.line(node), "expected a whole number of entries, 1 or more")
+            raise Invalid(self.line(node), "expected a whole number, 1 or more")
         return int(node.value)
 
     def url(self, node: yaml.Node) -> str:
@@ -346,5 +347,5 @@ SITE_SCHEMA = {
     "languages": (Reader.string_list, False), "default_language": (Reader.string, False),
     "tags": (Reader.tag_names, False),
     "description": (Reader.text, False), "licence": (Reader.text, False),
-    "page_size": (Reader.page_size, False),
+    "page_size": (Reader.count, False), "search_shard_size": (Reader.count, False),
 }

@@ -1,16 +1,21 @@
-"""Stage 5, search: the written story and entity pages → a Pagefind bundle under /pagefind/.
+"""Stage 5, search: the written story and entity pages → Pagefind bundles under /pagefind/.
 
 Pagefind reads finished HTML, so indexing is the build's last stage, over the pages it is
-about to move in: a tree of hard links to the staged pages and to the unchanged ones already
-in the output (nothing is copied). Pagefind's `--service` (its Python API) writes one index
-per `<html lang>` (`en`, `zh-hans`: the extended binary segments Chinese) into a temporary
-directory; the bundle's files then go into the output like static files — into the staging
-directory, so an indexer failure is a build error and the previous output stays as it was.
+about to move in (pagefind_run.py runs it). Its files go into the output like static files —
+into the staging directory, so an indexer failure is a build error and the previous output
+stays as it was.
 
-Pagefind cannot update an index, only write a new one, so the bundle is rebuilt only when an
-indexed page's bytes changed or one came or went: a CSS or list-page edit keeps it. In `serve`
-re-indexing waits until edits settle (BuildMemory.pending runs once a second passed without a
-build), so a keystroke costs the page render only.
+Pagefind cannot update an index, only write a new one, and it costs about 1.5 ms a page, so
+a large site is indexed in shards: the pages of one story or entity (in every language) go
+to one of `count` shards by a hash of their path, `count` the power of two that keeps a
+shard at most `search_shard_size` pages (site.yaml; 4,000 by default). The first shard is
+the bundle at /pagefind/ that search.js loads; the others, at /pagefind/<n>/ (listed in
+/pagefind/shards.json), are merged into it in the browser (Pagefind's `mergeIndex`, which
+reuses the first bundle's WebAssembly). A shard is indexed again only when one of its pages'
+bytes changed or a page came or went — the stamp file, /pagefind/site-builder.txt, keeps a
+digest of each shard's pages — so a story edit re-indexes one shard, not the site, and a
+small site (one shard) has the single bundle it always had. In `serve` re-indexing waits
+until edits settle (`settle`, once serve is idle), so a keystroke costs the page render only.
 
 Besides Pagefind's files the bundle holds `names.<lang>.json`: every entity's names in every
 script. The browser's segmentation of a Chinese query can differ from the indexer's
@@ -20,27 +25,28 @@ names exactly against this list before showing Pagefind's full-text results.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import hashlib
 import json
 import os
 import re
-import shutil
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from site_builder import pagefind_order, urls
+from site_builder import pagefind_run, urls
 from site_builder.config import ENTITY_TYPES
-from site_builder.errors import ContentError, Problem
-from site_builder.load import shown_path
+from site_builder.errors import ContentError
 from site_builder.model import Site
 from site_builder.state import BuildState, PageRecord, PageRecords
 from site_builder.write import Staging, stage
 
 BUNDLE = "pagefind/"
-STAMP = BUNDLE + "site-builder.txt"  # which engine wrote the bundle: another one re-indexes
-UNUSED = re.compile(r"^pagefind-(?:.*ui|highlight)\.|playground")  # Pagefind's own UIs: search.js is ours
+STAMP = BUNDLE + "site-builder.txt"  # engine, layout and each shard's digest: what is indexed
+SHARDS = BUNDLE + "shards.json"  # the bundles search.js merges into the first
+SHARD_SIZE = 4000  # pages per shard at most, unless site.yaml says `search_shard_size` (see the README)
+SHARD_DIRECTORY = re.compile(r"pagefind/(\d+)/")
+ENGINE = re.compile(r"pagefind(?:-worker)?\.js|wasm\..*\.pagefind")  # the first bundle's: merged ones reuse it
 INDEXED = re.compile(r"[a-z]+/(?:stories|" + "|".join(ENTITY_TYPES.values()) + r")/[^/]+/index\.html")
 
 
@@ -55,33 +61,115 @@ def pagefind_version() -> str:
         return "missing"
 
 
-def stamp() -> bytes:
-    code = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
-    return f"pagefind {pagefind_version()}\nsite_builder search {code}\n".encode()
+@functools.cache  # one engine per process
+def engine_line() -> str:
+    code = hashlib.sha1(b"".join(Path(__file__).with_name(name).read_bytes()
+                                 for name in ("search.py", "pagefind_order.py"))).hexdigest()
+    return f"pagefind {pagefind_version()}\nsite_builder search {code}\n"
+
+
+def shard_count(pages: int, size: int) -> int:
+    count = 1
+    while pages > size * count:
+        count *= 2
+    return count
+
+
+def shard_of(file: str, count: int) -> int:
+    """The same shard for a page in every language (its path without the language)."""
+    return int(hashlib.sha1(file.split("/", 1)[1].encode()).hexdigest()[:8], 16) % count
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which shard indexes which page, and each shard's place in the output."""
+
+    count: int
+    shards: dict[int, tuple[str, ...]]  # shard → its indexed output files (sorted); only shards with pages
+
+    @classmethod
+    def of(cls, files, size: int) -> Layout:
+        indexed = sorted(f for f in files if is_indexed(f))
+        count = shard_count(len(indexed), size)
+        shards: dict[int, list[str]] = {}
+        for file in indexed:
+            shards.setdefault(shard_of(file, count), []).append(file)
+        return cls(count, {shard: tuple(shards[shard]) for shard in sorted(shards)})
+
+    @property
+    def first(self) -> int:
+        return min(self.shards, default=0)
+
+    def directory(self, shard: int) -> str:
+        return BUNDLE if shard == self.first else f"{BUNDLE}{shard}/"
+
+    def header(self) -> str:
+        return engine_line() + f"shards {self.count} first {self.first}\n"
+
+    def stamp(self, pages: dict[str, PageRecord]) -> str:
+        """The stamp file: the header, then per shard a digest of its pages' paths and bytes."""
+        hashes = {urls.file_of(url): record.hash for url, record in pages.items()}
+        lines = []
+        for shard, files in self.shards.items():
+            digest = hashlib.sha1("".join(f"{f}\0{hashes[f]}\n" for f in files).encode())
+            lines.append(f"{shard} {digest.hexdigest()}\n")
+        return self.header() + "".join(lines)
+
+    def stale(self, wanted: str, recorded: str | None, out: Path) -> list[int]:
+        """The shards to index again: all if the engine or layout changed, else those whose
+        pages changed (or whose bundle is missing from the output)."""
+        if recorded is None or not recorded.startswith(self.header()):
+            return list(self.shards)
+        was = set(recorded.splitlines()[3:])
+        return [shard for shard, line in zip(self.shards, wanted.splitlines()[3:])
+                if line not in was or not (out / self.directory(shard) / "pagefind-entry.json").is_file()]
+
+    def owner(self, url: str) -> int | None:
+        """The shard whose bundle holds a file of the output's pagefind/ (None: the whole site's)."""
+        if url in (STAMP, SHARDS) or url.startswith(BUNDLE + "names."):
+            return None
+        found = SHARD_DIRECTORY.match(url)
+        return int(found.group(1)) if found else self.first
+
+
+def recorded_stamp(out: Path, record: PageRecord | None) -> str | None:
+    """The stamp the last build wrote, if the output still holds those bytes."""
+    try:
+        data = (out / STAMP).read_bytes() if record else b""
+    except OSError:
+        return None
+    return data.decode("utf-8", "replace") if data and hashlib.sha1(data).hexdigest() == record.hash else None
+
+
+def shard_size(site: Site) -> int:
+    return site.config.search_shard_size or SHARD_SIZE
 
 
 def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str, PageRecord],
                 previous: PageRecords | None, report) -> dict[str, PageRecord]:
-    """The build's last stage: the bundle's records, its changed files staged like pages.
+    """The build's last stage: the bundles' records, the changed files staged like pages.
 
-    Re-indexes when an indexed page's bytes changed or one came or went (`report.written`,
-    the records); otherwise, and in `serve` until edits settle (`refresh`), keeps the bundle.
-    """
+    Re-indexes the shards whose pages changed; none in a no-op build, and in `serve` none
+    until edits settle (`refresh`)."""
     out, old = state.options.out, previous.pages if previous else {}
     kept = {url: record for url, record in old.items() if url.startswith(BUNDLE)}
-    indexed = sorted(f for f in map(urls.file_of, pages) if is_indexed(f))
-    was = kept.get(STAMP)
-    current = (was is not None and was.hash == hashlib.sha1(stamp()).hexdigest() and (out / STAMP).is_file()
-               and set(indexed) == {f for f in map(urls.file_of, old) if is_indexed(f)}
-               and not any(is_indexed(f) for f in report.written))
-    if not current and state.in_memory:
-        state.unsaved.add("search")  # settle() re-indexes, once serve is idle
-    if current or state.in_memory:
+    layout = Layout.of(map(urls.file_of, pages), shard_size(site))
+    wanted = layout.stamp(pages)
+    recorded = recorded_stamp(out, kept.get(STAMP))
+    if wanted == recorded:
         report.pages += len(kept)
         return kept
+    if state.in_memory:
+        state.unsaved.add("search")  # settle() re-indexes, once serve is idle
+        report.pages += len(kept)
+        return kept
+    stale = layout.stale(wanted, recorded, out)
     changed = set(report.written)
-    files = bundle(site, {f: Path(staging.path(f)) if f in changed else out / f for f in indexed}, out)
-    records = {}
+    files = indexed_files(site, layout, stale, wanted, out, state.options.jobs,
+                          lambda f: Path(staging.path(f)) if f in changed else out / f)
+    same_layout = recorded is not None and recorded.startswith(layout.header())
+    records = {url: record for url, record in kept.items() if same_layout and url not in files
+               and (owner := layout.owner(url)) in layout.shards and owner not in stale}
     for url, data in files.items():
         record = kept.get(url)
         staged = stage(staging, out, url, data, record.hash if record else None)
@@ -92,26 +180,50 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
     return records
 
 
+def indexed_files(site: Site, layout: Layout, stale: list[int], wanted: str, out: Path, jobs: int | None,
+                  source_of) -> dict[str, bytes]:
+    """The stale shards' bundles and the files about the whole index (names, shards, stamp)."""
+    views = {shard: {f: source_of(f) for f in layout.shards[shard]} for shard in stale}
+    made = pagefind_run.bundles(views, out, jobs or os.cpu_count() or 1)
+    files = {}
+    for shard, bundle in sorted(made.items()):
+        first = shard == layout.first
+        files.update({layout.directory(shard) + path: data for path, data in bundle.items()
+                      if first or not ENGINE.fullmatch(path)})
+    for lang in site.config.languages:
+        files[f"{BUNDLE}names.{lang}.json"] = names_list(site, lang)
+    merged = [layout.directory(shard)[len(BUNDLE):] for shard in layout.shards if shard != layout.first]
+    files[SHARDS] = json.dumps(merged).encode()
+    files[STAMP] = wanted.encode()
+    return files
+
+
 def settle(state: BuildState) -> None:
     """`serve`, idle: bring the index up to date if a build left it behind, then write what
-    the state remembers (the records then include the new bundle)."""
+    the state remembers (the records then include the new bundles)."""
     if "search" in state.unsaved and state.records is not None and state.snapshot is not None:
-        refresh(state.snapshot.site, state.options.out, state.records)
+        refresh(state.snapshot.site, state.options.out, state.records, state.options.jobs)
     state.flush()
 
 
-def refresh(site: Site, out: Path, records: PageRecords) -> None:
-    """`serve`, once edits settled: index the output as it is and replace the bundle's
-    changed files in place (a reader searching meanwhile sees the old index or the new);
-    `records` gain the bundle's."""
+def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None) -> None:
+    """`serve`, once edits settled: index the stale shards of the output as it is and replace
+    their files in place (a reader searching meanwhile sees the old index or the new);
+    `records` gain the bundles'."""
     if not out.is_dir():
         return
-    indexed = sorted(f for f in map(urls.file_of, records.pages) if is_indexed(f))
+    layout = Layout.of(map(urls.file_of, records.pages), shard_size(site))
+    wanted = layout.stamp(records.pages)
+    recorded = recorded_stamp(out, records.pages.get(STAMP))
+    if wanted == recorded:
+        return
+    stale = layout.stale(wanted, recorded, out)
     try:
-        files = bundle(site, {f: out / f for f in indexed}, out)
+        files = indexed_files(site, layout, stale, wanted, out, jobs, lambda f: out / f)
     except ContentError as bad:
         print("\n".join(map(str, bad.problems)), flush=True)
         return
+    same_layout = recorded is not None and recorded.startswith(layout.header())
     old = {url for url in records.pages if url.startswith(BUNDLE)}
     for url, data in files.items():
         digest = hashlib.sha1(data).hexdigest()
@@ -124,113 +236,10 @@ def refresh(site: Site, out: Path, records: PageRecords) -> None:
             os.replace(temporary, target)
         records.pages[url] = PageRecord(digest, digest, frozenset())
     for url in sorted(old - files.keys()):
-        (out / url).unlink(missing_ok=True)
-        del records.pages[url]
-
-
-def bundle(site: Site, sources: dict[str, Path], out: Path) -> dict[str, bytes]:
-    """Index `sources` (output file → where its bytes are now): the bundle's files."""
-    work = out.parent / f".{out.name}.search-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
-    try:
-        view = work / "site"
-        for file, source in sources.items():
-            target = view / file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, target)
-            except OSError:  # another file system
-                shutil.copyfile(source, target)
-        view.mkdir(parents=True, exist_ok=True)
-        written = work / "bundle"
-        run_pagefind(view, written, out)
-        made = {path.relative_to(written).as_posix(): path.read_bytes()
-                for path in sorted(written.rglob("*")) if path.is_file() and not UNUSED.search(path.name)}
-        empty = sorted(name for name, data in made.items() if not data)
-        if empty or "pagefind-entry.json" not in made:
-            raise ContentError([Problem(shown_path(out), 0, "search index not built: Pagefind left "
-                                        + (f"an empty {empty[0]}" if empty else "no pagefind-entry.json"))])
-        files = {BUNDLE + path: data for path, data in pagefind_order.stable(made).items()}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    for lang in site.config.languages:
-        files[f"{BUNDLE}names.{lang}.json"] = names_list(site, lang)
-    files[STAMP] = stamp()
-    return files
-
-
-def run_pagefind(view: Path, written: Path, out: Path) -> int:
-    """Pagefind over `view` into `written`; its failure is one Problem naming the output."""
-    try:
-        return asyncio.run(index_directory(view, written))
-    except Exception as bad:  # whatever the service or its wrapper raised: the build must say it
-        said = str(bad) if isinstance(bad, (OSError, RuntimeError)) or not bad.args else str(bad.args[0])  # (message, request)
-        message = " ".join(said.split()) or type(bad).__name__
-        raise ContentError([Problem(shown_path(out), 0, f"search index not built: Pagefind failed: {message}")]) from None
-
-
-async def index_directory(view: Path, written: Path) -> int:
-    from pagefind.index import IndexConfig
-    from pagefind.service import PagefindService, get_executable
-
-    binary = get_executable()
-    if binary is None:
-        raise RuntimeError("no Pagefind binary (install the package with `pip install -e .`: pagefind[extended])")
-    service = await PagefindService().launch()
-    # The wrapper waits forever for an answer from a binary that died, and its close() waits
-    # 5 s more: its reader task and process are watched here (no public way to learn either).
-    reader, process = service._poll_task, service._backend  # noqa: SLF001
-
-    async def answer(request):
-        task = asyncio.ensure_future(request)
-        await asyncio.wait({task, reader}, return_when=asyncio.FIRST_COMPLETED)
-        if not task.done():
-            task.cancel()
-            raise ConnectionError("no answer")
-        return task.result()
-
-    try:
-        index = await answer(service.create_index(IndexConfig(keep_index_url=False)))
-        found = await answer(index.add_directory(str(view)))
-        await answer(index.write_files(str(written)))
-        await written_out(written)  # before it exits: exiting abandons writes still in flight
-    except Exception as bad:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(process.wait()), 1)
-        status = process.returncode
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-        reader.cancel()
-        if status is not None or isinstance(bad, (ConnectionError, asyncio.IncompleteReadError)):
-            raise RuntimeError(f"{binary} stopped" + (f" with exit status {status}" if status is not None else "")) from None
-        raise
-    process.stdin.close()  # it exits (close() would kill it)
-    try:
-        await asyncio.wait_for(asyncio.shield(process.wait()), 120)
-    finally:
-        reader.cancel()
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-    return int(found.get("page_count", 0))
-
-
-async def written_out(directory: Path, polls: int = 2400, quiet: int = 10) -> None:
-    """Wait until Pagefind's files hold their bytes. It writes through tokio, which hands each
-    file's bytes to a background thread and answers before they are on disk (an empty
-    pagefind.js and pagefind-entry.json reached builds, and under load a pagefind.js cut at
-    40 KB): the output is taken as complete once the entry file is there, no file is empty and
-    no size has changed for `quiet` polls in a row (half a second: a writer thread of a loaded
-    machine can pause for longer than one poll)."""
-    sizes, same = None, 0
-    for _ in range(polls):
-        now = {path: path.stat().st_size for path in directory.rglob("*") if path.is_file()}
-        same = same + 1 if now == sizes else 0
-        if same >= quiet and all(now.values()) and (directory / "pagefind-entry.json") in now:
-            return
-        sizes = now
-        await asyncio.sleep(0.05)
+        owner = layout.owner(url)
+        if not same_layout or owner not in layout.shards or owner in stale:
+            (out / url).unlink(missing_ok=True)
+            del records.pages[url]
 
 
 def names_list(site: Site, lang: str) -> bytes:

@@ -163,7 +163,7 @@ def test_page_size_must_be_a_positive_number(make_site, capsys):
     make_site({"content/site.yaml": SITE_YAML + "page_size: many\n"})
     assert main(["check"]) == 1
     line = SITE_YAML.count("\n") + 1
-    assert f"content/site.yaml:{line}: page_size: expected a whole number of entries, 1 or more" in capsys.readouterr().err
+    assert f"content/site.yaml:{line}: page_size: expected a whole number, 1 or more" in capsys.readouterr().err
 
 
 assert "content/site.yaml" in BASE_FILES

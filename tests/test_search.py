@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import STORY_EN, build_site, options, tree
+from conftest import SITE_YAML, STORY_EN, build_site, options, tree
 from pages import parse
 from site_builder import pagefind_order, search
 from site_builder.build import BuildState
@@ -92,6 +92,30 @@ def test_the_same_pages_give_the_same_index(make_site, tmp_path):
     assert len(index) > 10 and index == {p: d for p, d in tree(tmp_path / "again").items() if p.startswith("pagefind/")}
 
 
+def test_a_large_site_is_indexed_in_shards_and_a_story_edit_re_indexes_one(make_site, tmp_path):
+    root = make_site({"content/site.yaml": SITE_YAML + "search_shard_size: 4\n"})  # 14 indexed pages: 4 shards
+    build_site(root)
+    public = root / "public"
+    merged = json.loads((public / "pagefind/shards.json").read_text("utf-8"))
+    assert len(merged) >= 2 and (public / "pagefind/pagefind.js").is_file()
+    counts = {lang: about["page_count"] for lang, about in entry(public)["languages"].items()}
+    for directory in merged:  # merged into the first bundle in the browser: its own data only
+        bundle = public / "pagefind" / directory
+        assert not list(bundle.glob("*.js")) and not list(bundle.glob("wasm.*"))
+        for lang, about in json.loads((bundle / "pagefind-entry.json").read_text("utf-8"))["languages"].items():
+            counts[lang] += about["page_count"]
+    assert counts == {"en": 7, "zh-hans": 7}  # every story and entity page in exactly one shard
+    story = root / "content/stories/gbsa-centre.en.md"
+    story.write_text(story.read_text("utf-8") + "\nA new paragraph about the centre.\n", "utf-8")
+    written = build_site(root).written
+    layout = search.Layout.of(tree(public), 4)
+    touched = {layout.owner(file) for file in written if file.startswith("pagefind/")} - {None}
+    stamp = (public / search.STAMP).read_text("utf-8").splitlines()
+    assert stamp[2] == f"shards 4 first {min(int(line.split()[0]) for line in stamp[3:])}" and len(touched) == 1
+    build_site(root, out=tmp_path / "clean", cache_dir=tmp_path / "cache")
+    assert tree(public) == tree(tmp_path / "clean")
+
+
 def test_pagefind_files_survive_the_reordering():
     meta = ["1.5.2", [["en_a", 3]], [], [["tag", "en_f"], ["kind", "en_e"]], [], ["date", "title"]]
     assert pagefind_order.read(pagefind_order.written(meta)) == meta
@@ -145,3 +169,22 @@ def test_indexed_pages_are_recognised_by_their_path():
     assert not search.is_indexed("en/stories/index.html")
     assert not search.is_indexed("en/people/lee/feed.xml")
     assert not search.is_indexed("en/tags/trade/index.html")
+
+
+def test_serve_re_indexes_only_the_shard_of_the_edited_story(make_site, tmp_path):
+    root = make_site({"content/site.yaml": SITE_YAML + "search_shard_size: 4\n"})
+    memory = BuildState.watched(options(root))
+    build_site(root, memory)
+    search.settle(memory)
+    before = tree(root / "public")
+    story = root / "content/stories/gbsa-centre.en.md"
+    story.write_text(story.read_text("utf-8") + "\nA new paragraph about the centre.\n", "utf-8")
+    memory.note([str(story.resolve())])
+    build_site(root, memory)
+    search.settle(memory)
+    after = tree(root / "public")
+    layout = search.Layout.of(after, 4)
+    changed = {f for f in after.keys() | before.keys() if before.get(f) != after.get(f) and f.startswith("pagefind/")}
+    assert len({layout.owner(f) for f in changed} - {None}) == 1 and search.STAMP in changed
+    build_site(root, out=tmp_path / "clean", cache_dir=tmp_path / "cache")
+    assert after == tree(tmp_path / "clean")

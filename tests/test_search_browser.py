@@ -8,10 +8,13 @@ of the full-text results is what makes them pass.
 
 from __future__ import annotations
 
+import json
+import shutil
 from urllib.parse import quote
 
 import pytest
 
+from conftest import REPO, build
 from sites import AXE_JS, CHROMIUM, CHROMIUM_ARGS, build_real, need, serve
 
 try:
@@ -70,9 +73,22 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    with serve(build_real(tmp_path_factory.mktemp("search"))) as url:
+@pytest.fixture(scope="module", params=["one bundle", "shards"])
+def site(request, tmp_path_factory):
+    """The bundled site as built (one bundle), and with its index split into shards that the
+    browser merges (as a large site's is): every test must pass on both."""
+    root = tmp_path_factory.mktemp("search")
+    if request.param == "one bundle":
+        public = build_real(root)
+    else:
+        content = root / "content"
+        shutil.copytree(REPO / "content", content)
+        with (content / "site.yaml").open("a", encoding="utf-8") as config:
+            config.write("\nsearch_shard_size: 60\n")
+        build(root, content=content, templates=REPO / "templates")
+        public = root / "public"
+        assert len(json.loads((public / "pagefind/shards.json").read_text("utf-8"))) >= 3
+    with serve(public) as url:
         yield url
 
 

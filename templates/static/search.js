@@ -8,10 +8,18 @@ const namesByLang = {};
 
 function absolute(form, path) { return new URL(form.dataset.root + path, document.baseURI).href; }
 
+// A large site's index is in shards (pagefind/shards.json lists all but the first, which is
+// pagefind/ itself): each is merged into the first, reusing its WebAssembly.
 function pagefind(form) {
-  engine = engine || import(absolute(form, "pagefind/pagefind.js")).then(async (pf) => {
-    await pf.options({ excerptLength: 26 });
+  engine = engine || Promise.all([
+    import(absolute(form, "pagefind/pagefind.js")),
+    fetch(absolute(form, "pagefind/shards.json")).then((r) => (r.ok ? r.json() : [])).catch(() => []),
+  ]).then(async ([pf, shards]) => {
+    const options = { excerptLength: 26 };
+    await pf.options(options);
     await pf.init();
+    // A path from the site's root, as Pagefind derives the first bundle's from its import.
+    await Promise.all(shards.map((dir) => pf.mergeIndex(new URL(absolute(form, "pagefind/" + dir)).pathname, options)));
     return pf;
   });
   return engine;

@@ -1,0 +1,142 @@
+"""Running Pagefind: directories of finished pages → the bundles' files, several at once.
+
+Pagefind's `--service` (its Python API) indexes a directory and writes one bundle, with an
+index per `<html lang>` (`en`, `zh-hans`: the extended binary segments Chinese). Each bundle
+is made in its own temporary directory beside the output from a tree of hard links to the
+pages (nothing is copied), by its own Pagefind process; up to `jobs` run at a time, since
+one process keeps about one and a half cores busy. A failure is one Problem naming the output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+from site_builder import pagefind_order
+from site_builder.errors import ContentError, Problem
+from site_builder.load import shown_path
+from site_builder.write import discard
+
+UNUSED = re.compile(r"^pagefind-(?:.*ui|highlight)\.|playground")  # Pagefind's own UIs: search.js is ours
+
+
+def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int) -> dict[int, dict[str, bytes]]:
+    """Index each view (output file → where its bytes are now): per view, its bundle's files."""
+    work = out.parent / f".{out.name}.search-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        for key, sources in views.items():
+            linked(sources, work / str(key) / "site")
+        results = run(work, sorted(views), out, jobs)
+        return {key: read_bundle(work / str(key) / "bundle", out) for key in results}
+    finally:
+        if work.exists():  # a directory per page, and Pagefind's files: deleting them costs seconds
+            discard(work, out, later=sum(map(len, views.values())) > 500)
+
+
+def linked(sources: dict[str, Path], view: Path) -> None:
+    view.mkdir(parents=True, exist_ok=True)
+    for file, source in sources.items():
+        target = view / file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:  # another file system
+            shutil.copyfile(source, target)
+
+
+def read_bundle(written: Path, out: Path) -> dict[str, bytes]:
+    made = {path.relative_to(written).as_posix(): path.read_bytes()
+            for path in sorted(written.rglob("*")) if path.is_file() and not UNUSED.search(path.name)}
+    empty = sorted(name for name, data in made.items() if not data)
+    if empty or "pagefind-entry.json" not in made:
+        raise ContentError([Problem(shown_path(out), 0, "search index not built: Pagefind left "
+                                    + (f"an empty {empty[0]}" if empty else "no pagefind-entry.json"))])
+    return pagefind_order.stable(made)
+
+
+def run(work: Path, keys: list[int], out: Path, jobs: int) -> list[int]:
+    """Pagefind over `work/<key>/site` into `work/<key>/bundle`, `jobs` at a time."""
+    async def all_of() -> list[int]:
+        turn = asyncio.Semaphore(max(1, jobs))
+
+        async def one(key: int) -> int:
+            async with turn:
+                await index_directory(work / str(key) / "site", work / str(key) / "bundle")
+            return key
+        return list(await asyncio.gather(*map(one, keys)))
+
+    try:
+        return asyncio.run(all_of())
+    except Exception as bad:  # whatever the service or its wrapper raised: the build must say it
+        said = str(bad) if isinstance(bad, (OSError, RuntimeError)) or not bad.args else str(bad.args[0])  # (message, request)
+        message = " ".join(said.split()) or type(bad).__name__
+        raise ContentError([Problem(shown_path(out), 0, f"search index not built: Pagefind failed: {message}")]) from None
+
+
+async def index_directory(view: Path, written: Path) -> int:
+    from pagefind.index import IndexConfig
+    from pagefind.service import PagefindService, get_executable
+
+    binary = get_executable()
+    if binary is None:
+        raise RuntimeError("no Pagefind binary (install the package with `pip install -e .`: pagefind[extended])")
+    service = await PagefindService().launch()
+    # The wrapper waits forever for an answer from a binary that died, and its close() waits
+    # 5 s more: its reader task and process are watched here (no public way to learn either).
+    reader, process = service._poll_task, service._backend  # noqa: SLF001
+
+    async def answer(request):
+        task = asyncio.ensure_future(request)
+        await asyncio.wait({task, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            task.cancel()
+            raise ConnectionError("no answer")
+        return task.result()
+
+    try:
+        index = await answer(service.create_index(IndexConfig(keep_index_url=False)))
+        found = await answer(index.add_directory(str(view)))
+        await answer(index.write_files(str(written)))
+        await written_out(written)  # before it exits: exiting abandons writes still in flight
+    except Exception as bad:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(process.wait()), 1)
+        status = process.returncode
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        reader.cancel()
+        if status is not None or isinstance(bad, (ConnectionError, asyncio.IncompleteReadError)):
+            raise RuntimeError(f"{binary} stopped" + (f" with exit status {status}" if status is not None else "")) from None
+        raise
+    process.stdin.close()  # it exits (close() would kill it)
+    try:
+        await asyncio.wait_for(asyncio.shield(process.wait()), 120)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+    return int(found.get("page_count", 0))
+
+
+async def written_out(directory: Path, polls: int = 2400, quiet: int = 10) -> None:
+    """Wait until Pagefind's files hold their bytes. It writes through tokio, which hands each
+    file's bytes to a background thread and answers before they are on disk (an empty
+    pagefind.js and pagefind-entry.json reached builds, and under load a pagefind.js cut at
+    40 KB): the output is taken as complete once the entry file is there, no file is empty and
+    no size has changed for `quiet` polls in a row (half a second: a writer thread of a loaded
+    machine can pause for longer than one poll)."""
+    sizes, same = None, 0
+    for _ in range(polls):
+        now = {path: path.stat().st_size for path in directory.rglob("*") if path.is_file()}
+        same = same + 1 if now == sizes else 0
+        if same >= quiet and all(now.values()) and (directory / "pagefind-entry.json") in now:
+            return
+        sizes = now
+        await asyncio.sleep(0.05)
