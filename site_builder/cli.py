@@ -19,11 +19,18 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from site_builder.build import BuildOptions, BuildReport, build, shown_path, terminal_progress
-from site_builder.config import ENTITY_TYPES, LANGUAGES
+from typing import TYPE_CHECKING
+
+from site_builder.config import ENTITY_TYPES, LANGUAGES, BuildOptions
 from site_builder.errors import ContentError, Problem
 from site_builder.faults import EnvironmentFailure, describe
+from site_builder.load import shown_path
 from site_builder.schema import ID_RE
+
+if TYPE_CHECKING:
+    from site_builder.build import BuildReport
+# The build pipeline (Jinja2, Markdown, Babel, Pagefind's wrapper) is imported by the commands
+# that build: `status`, `new` and `i18n` start without it.
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 QUIET, NORMAL, VERBOSE = -1, 0, 1
@@ -182,6 +189,8 @@ def check_dirs(args: argparse.Namespace) -> int | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from site_builder.build import build, terminal_progress
+
     if (bad := check_dirs(args)) is not None:
         return bad
     options = BuildOptions(args.content, args.templates, args.out, args.drafts, jobs=args.jobs, base_url=args.base_url)
@@ -234,6 +243,8 @@ def print_details(report: BuildReport) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from site_builder.build import build
+
     if (bad := check_dirs(args)) is not None:
         return bad
     report = build(BuildOptions(args.content, args.templates, Path("public"), drafts=True, write=False))

@@ -12,8 +12,8 @@ shard at most `search_shard_size` pages (site.yaml; 4,000 by default). The first
 the bundle at /pagefind/ that search.js loads; the others, at /pagefind/<n>/ (listed in
 /pagefind/shards.json), are merged into it in the browser (Pagefind's `mergeIndex`, which
 reuses the first bundle's WebAssembly). A shard is indexed again only when one of its pages'
-bytes changed or a page came or went — the stamp file, /pagefind/site-builder.txt, keeps a
-digest of each shard's pages — so a story edit re-indexes one shard, not the site, and a
+bytes changed or a page came or went (the page records keep a digest of each shard's pages,
+`recorded_digests`), so a story edit re-indexes one shard, not the site, and a
 small site (one shard) has the single bundle it always had. In `serve` re-indexing waits
 until edits settle (`settle`, once serve is idle), so a keystroke costs the page render only.
 
@@ -42,7 +42,7 @@ from site_builder.state import BuildState, PageRecord, PageRecords
 from site_builder.write import Staging, stage
 
 BUNDLE = "pagefind/"
-STAMP = BUNDLE + "site-builder.txt"  # engine, layout and each shard's digest: what is indexed
+STAMP = BUNDLE + "site-builder.txt"  # the engine and layout of the bundles
 SHARDS = BUNDLE + "shards.json"  # the bundles search.js merges into the first
 SHARD_SIZE = 4000  # pages per shard at most, unless site.yaml says `search_shard_size` (see the README)
 SHARD_DIRECTORY = re.compile(r"pagefind/(\d+)/")
@@ -106,22 +106,22 @@ class Layout:
     def header(self) -> str:
         return engine_line() + f"shards {self.count} first {self.first}\n"
 
-    def stamp(self, pages: dict[str, PageRecord]) -> str:
-        """The stamp file: the header, then per shard a digest of its pages' paths and bytes."""
+    def digests(self, pages: dict[str, PageRecord]) -> str:
+        """Per shard, a digest of its pages' paths and bytes: what its bundle is made from."""
         hashes = {urls.file_of(url): record.hash for url, record in pages.items()}
         lines = []
         for shard, files in self.shards.items():
             digest = hashlib.sha1("".join(f"{f}\0{hashes[f]}\n" for f in files).encode())
             lines.append(f"{shard} {digest.hexdigest()}\n")
-        return self.header() + "".join(lines)
+        return "".join(lines)
 
     def stale(self, wanted: str, recorded: str | None, out: Path) -> list[int]:
-        """The shards to index again: all if the engine or layout changed, else those whose
-        pages changed (or whose bundle is missing from the output)."""
-        if recorded is None or not recorded.startswith(self.header()):
+        """The shards to index again: all if the engine or layout changed (`recorded` None),
+        else those whose pages changed (or whose bundle is missing from the output)."""
+        if recorded is None:
             return list(self.shards)
-        was = set(recorded.splitlines()[3:])
-        return [shard for shard, line in zip(self.shards, wanted.splitlines()[3:])
+        was = set(recorded.splitlines())
+        return [shard for shard, line in zip(self.shards, wanted.splitlines())
                 if line not in was or not (out / self.directory(shard) / "pagefind-entry.json").is_file()]
 
     def owner(self, url: str) -> int | None:
@@ -132,13 +132,12 @@ class Layout:
         return int(found.group(1)) if found else self.first
 
 
-def recorded_stamp(out: Path, record: PageRecord | None) -> str | None:
-    """The stamp the last build wrote, if the output still holds those bytes."""
-    try:
-        data = (out / STAMP).read_bytes() if record else b""
-    except OSError:
-        return None
-    return data.decode("utf-8", "replace") if data and hashlib.sha1(data).hexdigest() == record.hash else None
+def recorded_digests(layout: Layout, out: Path, record: PageRecord | None) -> str | None:
+    """What the bundles in the output were made from, if they are this engine's in this layout.
+    The stamp file says engine and layout; its record keeps the shards' digests as its
+    signature (not in the file: they change with every page's bytes, a preview's URLs too)."""
+    header = hashlib.sha1(layout.header().encode()).hexdigest()
+    return record.signature if record and record.hash == header and (out / STAMP).is_file() else None
 
 
 def shard_size(site: Site) -> int:
@@ -154,8 +153,8 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
     out, old = state.options.out, previous.pages if previous else {}
     kept = {url: record for url, record in old.items() if url.startswith(BUNDLE)}
     layout = Layout.of(map(urls.file_of, pages), shard_size(site))
-    wanted = layout.stamp(pages)
-    recorded = recorded_stamp(out, kept.get(STAMP))
+    wanted = layout.digests(pages)
+    recorded = recorded_digests(layout, out, kept.get(STAMP))
     if wanted == recorded:
         report.pages += len(kept)
         return kept
@@ -165,22 +164,21 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
         return kept
     stale = layout.stale(wanted, recorded, out)
     changed = set(report.written)
-    files = indexed_files(site, layout, stale, wanted, out, state.options.jobs,
+    files = indexed_files(site, layout, stale, out, state.options.jobs,
                           lambda f: Path(staging.path(f)) if f in changed else out / f)
-    same_layout = recorded is not None and recorded.startswith(layout.header())
-    records = {url: record for url, record in kept.items() if same_layout and url not in files
+    records = {url: record for url, record in kept.items() if recorded is not None and url not in files
                and (owner := layout.owner(url)) in layout.shards and owner not in stale}
     for url, data in files.items():
         record = kept.get(url)
         staged = stage(staging, out, url, data, record.hash if record else None)
-        records[url] = PageRecord(staged.hash, staged.hash, frozenset())
+        records[url] = PageRecord(wanted if url == STAMP else staged.hash, staged.hash, frozenset())
         if staged.written:
             report.written.append(url)
     report.pages += len(records)
     return records
 
 
-def indexed_files(site: Site, layout: Layout, stale: list[int], wanted: str, out: Path, jobs: int | None,
+def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs: int | None,
                   source_of) -> dict[str, bytes]:
     """The stale shards' bundles and the files about the whole index (names, shards, stamp)."""
     views = {shard: {f: source_of(f) for f in layout.shards[shard]} for shard in stale}
@@ -194,7 +192,7 @@ def indexed_files(site: Site, layout: Layout, stale: list[int], wanted: str, out
         files[f"{BUNDLE}names.{lang}.json"] = names_list(site, lang)
     merged = [layout.directory(shard)[len(BUNDLE):] for shard in layout.shards if shard != layout.first]
     files[SHARDS] = json.dumps(merged).encode()
-    files[STAMP] = wanted.encode()
+    files[STAMP] = layout.header().encode()
     return files
 
 
@@ -213,17 +211,16 @@ def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None
     if not out.is_dir():
         return
     layout = Layout.of(map(urls.file_of, records.pages), shard_size(site))
-    wanted = layout.stamp(records.pages)
-    recorded = recorded_stamp(out, records.pages.get(STAMP))
+    wanted = layout.digests(records.pages)
+    recorded = recorded_digests(layout, out, records.pages.get(STAMP))
     if wanted == recorded:
         return
     stale = layout.stale(wanted, recorded, out)
     try:
-        files = indexed_files(site, layout, stale, wanted, out, jobs, lambda f: out / f)
+        files = indexed_files(site, layout, stale, out, jobs, lambda f: out / f)
     except ContentError as bad:
         print("\n".join(map(str, bad.problems)), flush=True)
         return
-    same_layout = recorded is not None and recorded.startswith(layout.header())
     old = {url for url in records.pages if url.startswith(BUNDLE)}
     for url, data in files.items():
         digest = hashlib.sha1(data).hexdigest()
@@ -234,10 +231,10 @@ def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None
             temporary = target.with_name(f".{target.name}.new")
             temporary.write_bytes(data)
             os.replace(temporary, target)
-        records.pages[url] = PageRecord(digest, digest, frozenset())
+        records.pages[url] = PageRecord(wanted if url == STAMP else digest, digest, frozenset())
     for url in sorted(old - files.keys()):
         owner = layout.owner(url)
-        if not same_layout or owner not in layout.shards or owner in stale:
+        if recorded is None or owner not in layout.shards or owner in stale:
             (out / url).unlink(missing_ok=True)
             del records.pages[url]
 

@@ -291,17 +291,17 @@ def test_quiet_and_verbose_together_are_a_usage_error(make_site, capsys):
 
 def test_progress_only_on_a_terminal_and_never_when_quiet(make_site, capsys, monkeypatch):
     """Progress lines are for a person watching: never in a pipe or a CI log."""
-    from site_builder import cli
+    from site_builder import build as pipeline
 
     make_site()
-    real = cli.build
+    real = pipeline.build
 
     def build(options, progress=None):  # the real build, reporting progress as a large one does
         if progress:
             progress(500, 1000)
         return real(options, progress)
 
-    monkeypatch.setattr(cli, "build", build)
+    monkeypatch.setattr(pipeline, "build", build)  # `build` imports it when it runs
     for tty, argv, shown in ((False, [], False), (True, [], True), (True, ["-q"], False), (True, ["-v"], True)):
         monkeypatch.setattr(sys.stderr, "isatty", lambda tty=tty: tty)
         code, _, err = run(capsys, "build", *argv)
