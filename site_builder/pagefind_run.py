@@ -10,6 +10,7 @@ one process keeps about one and a half cores busy. A failure is one Problem nami
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import re
@@ -71,11 +72,22 @@ def run(work: Path, keys: list[int], out: Path, jobs: int) -> list[int]:
         return list(await asyncio.gather(*map(one, keys)))
 
     try:
-        return asyncio.run(all_of())
+        return in_own_loop(all_of)
     except Exception as bad:  # whatever the service or its wrapper raised: the build must say it
         said = str(bad) if isinstance(bad, (OSError, RuntimeError)) or not bad.args else str(bad.args[0])  # (message, request)
         message = " ".join(said.split()) or type(bad).__name__
         raise ContentError([Problem(shown_path(out), 0, f"search index not built: Pagefind failed: {message}")]) from None
+
+
+def in_own_loop(make):
+    """`asyncio.run(make())`, in a thread of its own when this one runs an event loop already
+    (a build called from asyncio code: a test driving a browser, an embedding application)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="pagefind") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 async def index_directory(view: Path, written: Path) -> int:
