@@ -4,11 +4,13 @@
 - `build(root, **options)`: build a project (any BuildOptions field, or `state`, may be given).
 - `tree(root)`: every file under a directory and its digest, to compare two outputs.
 - `clean_tree(root, where, **options)`: what a clean build of the project writes (cold cache).
+- `problems(files)`: the `path:line: message` lines `check` prints for the base site plus files.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 
 from site_builder import build as pipeline
 from site_builder.build import BuildOptions, BuildReport, BuildState
+from site_builder.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "templates"
@@ -151,6 +154,30 @@ def make_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return root
 
     return make
+
+
+PROBLEM_RE = re.compile(r"^\S+:\d+: ")
+
+
+def problem_lines(err: str) -> list[str]:
+    """The `path:line: message` lines of a command's stderr, in the order printed."""
+    return [line for line in err.splitlines() if PROBLEM_RE.match(line)]
+
+
+@pytest.fixture
+def problems(make_site, capsys):
+    """problems(files) → the problem lines `check` prints for the base site plus files.
+
+    Also asserts what every failing run promises: exit code 1 and no traceback.
+    """
+    def run(files: dict[str, str | bytes | None]) -> list[str]:
+        make_site(files)
+        code = main(["check"])
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        assert code == 1, f"check passed; stderr:\n{err}"
+        return problem_lines(err)
+    return run
 
 
 def options(root: Path, **overrides) -> BuildOptions:

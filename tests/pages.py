@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -52,6 +54,22 @@ class Page(HTMLParser):
 
 def parse(path: Path) -> Page:
     return Page(path.read_text("utf-8"))
+
+
+def json_ld(path: Path) -> dict:
+    """The page's one <script type="application/ld+json"> block, parsed."""
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', path.read_text("utf-8"), re.S)
+    assert len(blocks) == 1, f"{path}: {len(blocks)} JSON-LD blocks"
+    return json.loads(blocks[0])
+
+
+def built_page(public: Path, url: str, base_url: str) -> Path:
+    """The built file of an absolute URL under base_url (which must exist)."""
+    assert url.startswith(base_url), url
+    rel = url[len(base_url):]
+    path = public / (rel + "index.html" if rel.endswith("/") or not rel else rel)
+    assert path.is_file(), f"{url} is not a built page"
+    return path
 
 
 def url_of(root: Path, path: Path) -> str:

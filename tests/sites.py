@@ -39,6 +39,26 @@ def need(ok: object, why: str) -> None:
     pytest.skip(why)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright, one per test module (its tests open contexts in it).
+
+    A test module uses it by importing it: `from sites import browser  # noqa: F401`.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    need(sync_playwright is not None, "playwright is not installed (pip install -e .[test])")
+    need(os.path.exists(CHROMIUM), f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 def java() -> str | None:
     return shutil.which("java")
 

@@ -12,15 +12,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sites import AXE_JS, CHROMIUM, CHROMIUM_ARGS, SMALL_BASE_PATH, build_real, build_small, need, page_types, serve
+from sites import AXE_JS, SMALL_BASE_PATH, browser, build_real, build_small, need, page_types, serve  # noqa: F401 - browser is a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 try:
     from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - reported by need() below
-    sync_playwright = None
+except ImportError:  # pragma: no cover - the browser fixture reports it
+    PlaywrightError = Exception
 
 LANGS = ("en", "zh")
 HREFLANG = {"en": "en", "zh": "zh-Hans"}
@@ -34,17 +33,6 @@ def sites(tmp_path_factory):
     small = build_small(tmp_path_factory.mktemp("small"))
     with serve(real) as real_url, serve(small.parent) as small_root:
         yield real_url, small_root + SMALL_BASE_PATH + "/", real
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need(sync_playwright is not None, "playwright is not installed (pip install -e .[test])")
-    import os
-    need(os.path.exists(CHROMIUM), f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

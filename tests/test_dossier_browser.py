@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sites import AXE_JS, build_real, need, page_types, serve
-from test_browser import browser  # noqa: F401 - the shared chromium fixture
+from sites import AXE_JS, browser, build_real, need, page_types, serve  # noqa: F401 - browser is a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WIDTHS = (375, 1280)

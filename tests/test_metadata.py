@@ -3,7 +3,6 @@ JSON-LD, index order, and the weight and origin of the theme's assets (no CDN, <
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from pypinyin import Style, lazy_pinyin
 
 from conftest import REPO
-from pages import parse, url_of
+from pages import built_page, json_ld, parse, url_of
 from sites import build_real
 
 BASE = "https://briefing.example.org/"
@@ -28,19 +27,8 @@ def meta(page, **attrs) -> str | None:
     return found[0]["content"] if found else None
 
 
-def json_ld(path: Path) -> dict:
-    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', path.read_text("utf-8"), re.S)
-    assert len(blocks) == 1, f"{path}: {len(blocks)} JSON-LD blocks"
-    return json.loads(blocks[0])
-
-
 def page_of(public: Path, url: str) -> Path:
-    """The built file of an absolute URL under base_url (which must exist)."""
-    assert url.startswith(BASE), url
-    rel = url[len(BASE):]
-    path = public / (rel + "index.html" if rel.endswith("/") or not rel else rel)
-    assert path.is_file(), f"{url} is not a built page"
-    return path
+    return built_page(public, url, BASE)
 
 
 def language_pages(public: Path) -> list[Path]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PERSON, REPO, build_site
-from pages import broken_links, parse
+from pages import broken_links, built_page, json_ld, parse
 from sites import need
 from site_builder.assemble import assemble
 from site_builder.load import load_content
@@ -39,11 +39,7 @@ def rows(public: Path, name: str) -> list[dict[str, str]]:
 
 
 def page_of(public: Path, url: str) -> Path:
-    assert url.startswith(BASE), url
-    rel = url[len(BASE):]
-    path = public / (rel + "index.html" if rel.endswith("/") or not rel else rel)
-    assert path.is_file(), f"{url} is not a built page"
-    return path
+    return built_page(public, url, BASE)
 
 
 def test_tables_are_listed_in_the_order_they_are_built(built):
@@ -187,9 +183,7 @@ def test_the_graph_has_every_entity_and_story_and_its_ids_are_pages(built):
         page_of(public, url)
     # The same ids as the pages' own JSON-LD, in both languages.
     for path in [public / "zh/places/chongqing/index.html", public / "en/stories/gbsa-centre/index.html"]:
-        text = path.read_text("utf-8")
-        block = json.loads(text.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0])
-        assert block["@id"] in nodes
+        assert json_ld(path)["@id"] in nodes
 
 
 def test_entity_json_is_linked_from_its_page_and_holds_the_box(built):

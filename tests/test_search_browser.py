@@ -15,12 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from conftest import REPO, build
-from sites import AXE_JS, CHROMIUM, CHROMIUM_ARGS, build_real, need, serve
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - reported by need() below
-    sync_playwright = None
+from sites import AXE_JS, browser, build_real, need, serve  # noqa: F401 - browser is a fixture
 
 # (language, query, the page that must be among the first three results)
 QUERIES = [
@@ -90,17 +85,6 @@ def site(request, tmp_path_factory):
         assert len(json.loads((public / "pagefind/shards.json").read_text("utf-8"))) >= 3
     with serve(public) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need(sync_playwright is not None, "playwright is not installed (pip install -e .[test])")
-    import os
-    need(os.path.exists(CHROMIUM), f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -22,36 +22,13 @@ from pathlib import Path
 import pytest
 
 from conftest import PERSON, REPO, STORY_EN, write_files
+from sites import browser  # noqa: F401 - the shared chromium fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 WAIT = 10_000  # ms, for any one thing to appear in the page
 STORY = "content/stories/gbsa-centre.en.md"
 STORY_PATH = "en/stories/gbsa-centre/"
-
-
-def unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (required when CI=true)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed")
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS, timeout=30_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Serve:

@@ -10,7 +10,6 @@ sanitised HTML and partial dates, on the model and on parsed built pages.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -50,7 +49,6 @@ Body about [[chongqing]].
 #  4 summary                10 places              16     places
 #  5 source:                11 events:             17 ---
 #  6   publisher            12   - date            18 body
-PROBLEM_RE = re.compile(r"^\S+:\d+: ")
 
 
 def probe(*edits: tuple[str, str]) -> str:
@@ -60,22 +58,6 @@ def probe(*edits: tuple[str, str]) -> str:
         assert text.count(old) == 1, f"{old!r} is not unique in PROBE"
         text = text.replace(old, new)
     return text
-
-
-@pytest.fixture
-def problems(make_site, capsys):
-    """problems(files) → the problem lines `check` prints for the base site plus files.
-
-    Also asserts what every failing run promises: exit code 1 and no traceback.
-    """
-    def run(files: dict[str, str | bytes | None]) -> list[str]:
-        make_site(files)
-        code = main(["check"])
-        err = capsys.readouterr().err
-        assert "Traceback" not in err
-        assert code == 1, f"check passed; stderr:\n{err}"
-        return [line for line in err.splitlines() if PROBLEM_RE.match(line)]
-    return run
 
 
 def test_the_probe_story_is_valid(make_site, capsys):
