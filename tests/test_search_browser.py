@@ -17,6 +17,8 @@ import pytest
 from conftest import REPO, build
 from sites import AXE_JS, browser, build_real, need, serve  # noqa: F401 - browser is a fixture
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 # (language, query, the page that must be among the first three results)
 QUERIES = [
     ("en", "KOTRA", "orgs/kotra/"),
@@ -192,8 +194,9 @@ def test_search_files_load_only_when_a_reader_starts_to_search(site, browser):
     assert not any("/pagefind/" in url for url, _ in loaded)
     tab.focus("#site-search-q")
     tab.wait_for_load_state("networkidle")
-    tab.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.includes('pagefind.js'))")
-    assert any(url.endswith("/static/search.js") for url, _ in loaded)
+    # Loaded once focused (the resource timings, not `requestfinished`, which can come later).
+    tab.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.includes('pagefind.js'))"
+                          " && performance.getEntriesByType('resource').some(e => e.name.endsWith('/static/search.js'))")
     context.close()
 
 
