@@ -31,10 +31,9 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from site_builder import pagefind_run, urls
+from site_builder import urls
 from site_builder.config import ENTITY_TYPES
 from site_builder.errors import ContentError
 from site_builder.model import Site
@@ -55,6 +54,8 @@ def is_indexed(file: str) -> bool:
 
 
 def pagefind_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # ~0.1 s to import: only when indexing
+
     try:
         return version("pagefind")
     except PackageNotFoundError:
@@ -181,6 +182,8 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
 def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs: int | None,
                   source_of) -> dict[str, bytes]:
     """The stale shards' bundles and the files about the whole index (names, shards, stamp)."""
+    from site_builder import pagefind_run  # asyncio and Pagefind's wrapper: only when indexing
+
     views = {shard: {f: source_of(f) for f in layout.shards[shard]} for shard in stale}
     made = pagefind_run.bundles(views, out, jobs or os.cpu_count() or 1)
     files = {}
