@@ -217,7 +217,10 @@ def test_a_real_ctrl_c_reaches_every_process_and_leaves_no_traceback(tmp_path):
     assert subprocess.run(plain, cwd=tmp_path, env=env, capture_output=True).returncode == 0
     before = tree(tmp_path / "public")
     subprocess.run(["rm", "-rf", str(tmp_path / ".cache")], check=True)  # so that every page is written again
-    done = subprocess.run(run, cwd=tmp_path, env=env, capture_output=True, text=True, start_new_session=True, timeout=600)
+    # As from a terminal: Ctrl-C's default action, even if this run inherited it ignored (a shell
+    # starts a background job so, and Python then installs no KeyboardInterrupt handler).
+    done = subprocess.run(run, cwd=tmp_path, env=env, capture_output=True, text=True, start_new_session=True, timeout=600,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert (done.returncode, done.stderr) == (130, "interrupted; the output directory was left whole\n")
     assert tree(tmp_path / "public") == before
     assert leftovers(tmp_path) == []
