@@ -145,6 +145,33 @@ def shard_size(site: Site) -> int:
     return site.config.search_shard_size or SHARD_SIZE
 
 
+@dataclass(frozen=True)
+class IndexCheck:
+    """The pages' shards now, their digests, and the digests the bundles in the output were
+    made from (None: another engine or layout): what both a build and `serve` ask first."""
+
+    layout: Layout
+    wanted: str
+    recorded: str | None
+
+    @classmethod
+    def of(cls, site: Site, out: Path, pages: dict[str, PageRecord], stamp: PageRecord | None) -> IndexCheck:
+        layout = Layout.of(map(urls.file_of, pages), shard_size(site))
+        return cls(layout, layout.digests(pages), recorded_digests(layout, out, stamp))
+
+    @property
+    def current(self) -> bool:
+        return self.wanted == self.recorded
+
+    def stale(self, out: Path) -> list[int]:
+        return self.layout.stale(self.wanted, self.recorded, out)
+
+    def keeps(self, url: str, stale: list[int]) -> bool:
+        """Whether a bundle file the output holds stays: its shard is laid out as before and current."""
+        owner = self.layout.owner(url)
+        return self.recorded is not None and owner in self.layout.shards and owner not in stale
+
+
 def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str, PageRecord],
                 previous: PageRecords | None, report) -> dict[str, PageRecord]:
     """The build's last stage: the bundles' records, the changed files staged like pages.
@@ -153,26 +180,21 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
     until edits settle (`refresh`)."""
     out, old = state.options.out, previous.pages if previous else {}
     kept = {url: record for url, record in old.items() if url.startswith(BUNDLE)}
-    layout = Layout.of(map(urls.file_of, pages), shard_size(site))
-    wanted = layout.digests(pages)
-    recorded = recorded_digests(layout, out, kept.get(STAMP))
-    if wanted == recorded:
+    check = IndexCheck.of(site, out, pages, kept.get(STAMP))
+    if check.current or state.in_memory:
+        if not check.current:
+            state.unsaved.add("search")  # settle() re-indexes, once serve is idle
         report.pages += len(kept)
         return kept
-    if state.in_memory:
-        state.unsaved.add("search")  # settle() re-indexes, once serve is idle
-        report.pages += len(kept)
-        return kept
-    stale = layout.stale(wanted, recorded, out)
+    stale = check.stale(out)
     changed = set(report.written)
-    files = indexed_files(site, layout, stale, out, state.options.jobs,
+    files = indexed_files(site, check.layout, stale, out, state.options.jobs,
                           lambda f: Path(staging.path(f)) if f in changed else out / f)
-    records = {url: record for url, record in kept.items() if recorded is not None and url not in files
-               and (owner := layout.owner(url)) in layout.shards and owner not in stale}
+    records = {url: record for url, record in kept.items() if url not in files and check.keeps(url, stale)}
     for url, data in files.items():
         record = kept.get(url)
         staged = stage(staging, out, url, data, record.hash if record else None)
-        records[url] = PageRecord(wanted if url == STAMP else staged.hash, staged.hash, frozenset())
+        records[url] = PageRecord(check.wanted if url == STAMP else staged.hash, staged.hash, frozenset())
         if staged.written:
             report.written.append(url)
     report.pages += len(records)
@@ -213,14 +235,12 @@ def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None
     `records` gain the bundles'."""
     if not out.is_dir():
         return
-    layout = Layout.of(map(urls.file_of, records.pages), shard_size(site))
-    wanted = layout.digests(records.pages)
-    recorded = recorded_digests(layout, out, records.pages.get(STAMP))
-    if wanted == recorded:
+    check = IndexCheck.of(site, out, records.pages, records.pages.get(STAMP))
+    if check.current:
         return
-    stale = layout.stale(wanted, recorded, out)
+    stale = check.stale(out)
     try:
-        files = indexed_files(site, layout, stale, out, jobs, lambda f: out / f)
+        files = indexed_files(site, check.layout, stale, out, jobs, lambda f: out / f)
     except ContentError as bad:
         print("\n".join(map(str, bad.problems)), flush=True)
         return
@@ -234,10 +254,9 @@ def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None
             temporary = target.with_name(f".{target.name}.new")
             temporary.write_bytes(data)
             os.replace(temporary, target)
-        records.pages[url] = PageRecord(wanted if url == STAMP else digest, digest, frozenset())
+        records.pages[url] = PageRecord(check.wanted if url == STAMP else digest, digest, frozenset())
     for url in sorted(old - files.keys()):
-        owner = layout.owner(url)
-        if recorded is None or owner not in layout.shards or owner in stale:
+        if not check.keeps(url, stale):
             (out / url).unlink(missing_ok=True)
             del records.pages[url]
 
