@@ -238,8 +238,14 @@ class Site:
 def story_state(original: StoryVersion, version: StoryVersion) -> str:
     """A translation's state: missing, unverified (no `translated_from`), current or stale
     (the original's text changed since); translations.py's STORY_STATES, /data/'s too."""
-    if version.fallback:
+    return translation_state(not version.fallback, version.translated_from, original.translatable)
+
+
+def translation_state(exists: bool, translated_from: str | None, digest: str) -> str:
+    """story_state from what translation_facts.py keeps: whether readers get a translation,
+    the digest it records and the original's now."""
+    if not exists:
         return "missing"
-    if not version.translated_from:
+    if not translated_from:
         return "unverified"
-    return "current" if version.translated_from == original.translatable else "stale"
+    return "current" if translated_from == digest else "stale"

@@ -3,7 +3,8 @@
 Four things make a rebuild cheap, each a question the next build asks:
 - the input fingerprint (names, sizes and times of every input): did anything change at all?
 - the snapshot of the last good model (snapshot.py): can the Site be had without loading,
-  by swapping the bodies of the story files that changed?
+  by swapping the bodies of the story files that changed? (With it, the part of the model
+  `status` reads: translation_facts.py.)
 - the page records (`PageRecords`): which pages' signatures are unchanged, and which bytes
   are on disk already?
 - in `serve`, the files the watcher reported since the last good build: only these are
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import snapshot
+from site_builder import snapshot, translation_facts
 from site_builder.config import BuildOptions
 from site_builder.load import Content, Stamp, shown_path, source_stamps, source_stamps_at
 from site_builder.markup import MarkdownCache
@@ -198,6 +199,18 @@ class BuildState:
         o = self.options
         return o.cache_dir / f"site-{_sha1((o.drafts, str(o.content.resolve()), shown_path(o.content)))[:16]}.pickle"
 
+    def facts_path(self) -> Path:
+        """translation_facts.py's record for `status`, valid for the snapshot's key."""
+        o = self.options
+        return o.cache_dir / f"translation-facts-{_sha1((str(o.content.resolve()), shown_path(o.content)))[:16]}.pickle"
+
+    def save_facts(self, files: dict[str, Stamp], site: Site) -> None:
+        """What `status` reads instead of the snapshot (a build with drafts has none to give:
+        status shows published stories only)."""
+        if not self.options.drafts:
+            facts = translation_facts.of_site(self.snapshot_key(), files, site, shown_path(self.options.content))
+            translation_facts.save(self.facts_path(), facts)
+
     # Page records ----------------------------------------------------------------------------
     def previous_records(self) -> PageRecords | None:
         """The records of the last good build into the output directory, if it is there."""
@@ -243,6 +256,7 @@ class BuildState:
         """Write what is remembered but not yet on disk (`serve`: search.settle() first)."""
         if "snapshot" in self.unsaved and self.snapshot is not None:
             snapshot.save(self.snapshot_path(), self.snapshot)
+            self.save_facts(self.snapshot.files, self.snapshot.site)
         if "records" in self.unsaved and self.records is not None:
             write_record(self.records_path(), RECORDS_VERSION, self.records)
         if "fingerprint" in self.unsaved and self.files is not None:

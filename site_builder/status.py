@@ -1,7 +1,8 @@
 """`status` and `new story --translate`: the translation workflow at the command line.
 
-Input: the content directory (and the last build's snapshot of it when that is current, so
-that 10,000 stories are not loaded and assembled again), the templates' catalogs. Output:
+Input: the content directory (through translation_facts.py's record of the last build, with
+the files changed since read again, so that 10,000 stories are not loaded and assembled on
+every run), the templates' catalogs. Output:
 the table or JSON of translations.py's `Status`, an exit code for CI, and the two writes an
 editor asks for — `translated_from` in a translation's front-matter (`--ack`, `--translate`),
 never typed by hand.
@@ -13,29 +14,38 @@ import json
 import re
 from pathlib import Path
 
-from site_builder import collector, snapshot
+from site_builder import translation_facts
 from site_builder.assemble import assemble
 from site_builder.config import BuildOptions
 from site_builder.load import load_content, shown_path, source_stamps
 from site_builder.state import BuildState
 from site_builder.errors import ContentError, Problem
 from site_builder.model import Site
+from site_builder.translation_facts import Facts
 from site_builder.translations import (
     KINDS, Ledger, Status, read_english, site_status,
 )
 
 
-def current_site(content: Path, templates: Path, cache_dir: Path | None) -> Site:
-    """The published site as the content is now: the last build's snapshot brought up to date
-    when only story bodies changed since (no rendering, no Markdown), else loaded afresh."""
-    if cache_dir is not None:
-        state = BuildState(BuildOptions(content, templates, cache_dir=cache_dir))
-        taken = snapshot.load(state.snapshot_path(), state.snapshot_key())
-        if taken is not None:
-            found = snapshot.patched(taken, source_stamps(content), (), content, shown_path(content))
-            if found is not None:
-                return found.site
-    return load_site(content)
+def current_facts(content: Path, templates: Path, cache_dir: Path | None) -> Facts:
+    """What status needs of the published site as the content is now: the last facts (a
+    build's, or an earlier status's) with the files changed since read again, else the whole
+    content loaded and assembled (its problems raised as a build would)."""
+    files = source_stamps(content)
+    shown = shown_path(content)
+    state = BuildState(BuildOptions(content, templates, cache_dir=cache_dir)) if cache_dir is not None else None
+    key = state.snapshot_key() if state else ""
+    if state is not None:
+        taken = translation_facts.load(state.facts_path(), key)
+        found = translation_facts.patched(taken, files, content, shown) if taken is not None else None
+        if found is not None:
+            if found is not taken:
+                translation_facts.save(state.facts_path(), found)
+            return found
+    facts = translation_facts.of_site(key, files, load_site(content), shown)
+    if state is not None:
+        translation_facts.save(state.facts_path(), facts)
+    return facts
 
 
 def load_site(content: Path) -> Site:
@@ -55,15 +65,9 @@ def parse_kinds(value: str | None) -> tuple[str, ...] | None:
 
 
 def status(content: Path, templates: Path, cache_dir: Path | None, today: str | None = None) -> Status:
-    with collector.held() as heap:  # the model stays alive: a full collection would walk it for nothing
-        site = current_site(content, templates, cache_dir)
-        heap.loaded()
-        return _status(site, content, templates, cache_dir, today)
-
-
-def _status(site: Site, content: Path, templates: Path, cache_dir: Path | None, today: str | None) -> Status:
+    facts = current_facts(content, templates, cache_dir)
     ledger = Ledger.load(cache_dir)
-    found = site_status(site, content, ledger, today, ledger.catalog_counts(templates, site))
+    found = site_status(facts, content, ledger, today, ledger.catalog_counts(templates, facts.languages, facts.default))
     ledger.save(cache_dir)
     return found
 
@@ -124,17 +128,17 @@ def set_translated_from(path: Path, digest: str) -> None:
 
 def acknowledge(content: Path, templates: Path, cache_dir: Path | None, slug: str) -> list[Path]:
     """Record that every translation of `slug` matches the original as it is now."""
-    site = current_site(content, templates, cache_dir)
-    default = site.config.default_language
-    original = site.stories[default].get(slug)
+    facts = current_facts(content, templates, cache_dir)
+    default = facts.default
+    original = facts.stories.get(slug)
     if original is None:
         raise ContentError([Problem(shown_path(content / "stories"), 0, f"--ack: no published story '{slug}'")])
-    paths = [content / "stories" / f"{slug}.{lang}.md" for lang in site.config.languages if lang != default]
+    paths = [content / "stories" / f"{slug}.{lang}.md" for lang in facts.languages if lang != default]
     paths = [p for p in paths if p.is_file()]
     if not paths:
-        raise ContentError([Problem(original.path, 1, f"--ack: '{slug}' has no translation to acknowledge (start one: new story --translate {slug})")])
+        raise ContentError([Problem(original.original, 1, f"--ack: '{slug}' has no translation to acknowledge (start one: new story --translate {slug})")])
     for path in paths:
-        set_translated_from(path, original.translatable)
+        set_translated_from(path, original.digest)
     _keep_text(content, cache_dir, slug, default)
     return paths
 
@@ -143,27 +147,28 @@ def start_translation(content: Path, templates: Path, cache_dir: Path | None, sl
     """Write `<slug>.<lang>.md` for every other language: the original's title and summary
     (marked as English, so the page says so until they are translated) and translated_from;
     the empty body shows the original's until it is written."""
-    site = current_site(content, templates, cache_dir)
-    default = site.config.default_language
-    original = site.stories[default].get(slug)
-    if original is None:
+    facts = current_facts(content, templates, cache_dir)
+    default = facts.default
+    original = facts.stories.get(slug)
+    text = read_english(content / "stories" / f"{slug}.{default}.md", default) if original else None
+    if original is None or text is None:
         raise ContentError([Problem(shown_path(content / "stories"), 0, f"--translate: no published story '{slug}'")])
     written = []
-    for lang in site.config.languages:
+    for lang in facts.languages:
         path = content / "stories" / f"{slug}.{lang}.md"
         if lang == default or path.exists():
             continue
-        title, summary = (json.dumps(t.pick(default, default)[0], ensure_ascii=False) for t in (original.title, original.summary))
+        title, summary = (json.dumps(t, ensure_ascii=False) for t in (text.title, text.summary))
         path.write_text(
             "---\n"
             f"# Translate the title and summary (replace each {{{default}: …}} by the text), then write the body below.\n"
             f"title: {{{default}: {title}}}\n"
             f"summary: {{{default}: {summary}}}\n"
-            f'translated_from: "{original.translatable}"\n'
+            f'translated_from: "{original.digest}"\n'
             "---\n", "utf-8")
         written.append(path)
     if not written:
-        raise ContentError([Problem(original.path, 1, f"--translate: every translation of '{slug}' exists already")])
+        raise ContentError([Problem(original.original, 1, f"--translate: every translation of '{slug}' exists already")])
     _keep_text(content, cache_dir, slug, default)
     return written
 

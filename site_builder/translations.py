@@ -1,7 +1,7 @@
 """Translation status: what each translation was made from, and whether it still matches.
 
-Input: the assembled `Site` (a fresh one, or the last build's snapshot brought up to date),
-the content directory and `.cache/`. Output: a `Status` — per story and language one of
+Input: translation_facts.py's `Facts` (of the Site a build assembled, or the last ones brought
+up to date by `status`), the content directory and `.cache/`. Output: a `Status` — per story and language one of
 missing / stale / unverified / current, the entities whose Chinese name or summary is
 missing, and the UI catalogs' counts — read by `status`, the story pages' stale notice and
 the editors' page `/L/translations/` alike, so that all three say the same thing.
@@ -27,11 +27,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from site_builder.model import Site, story_state
+from site_builder.load import shown_path
+from site_builder.model import Site, translation_state
 from site_builder.original_text import (  # noqa: F401 (status.py and tests read them here)
     EnglishText, english_text, read_english, text_digest, text_lines, version_digest,
 )
 from site_builder.records import read_record, write_record
+from site_builder.translation_facts import Facts, of_site
 
 STORY_STATES = ("stale", "missing", "unverified", "current")  # worst first
 KINDS = ("stale", "missing", "unverified", "name", "summary", "catalog")
@@ -60,7 +62,7 @@ class Ledger:
             write_record(cache_dir / "translations.pickle", LEDGER_VERSION, Ledger(self.texts, self.first_seen, self.catalogs))
             self.changed = False
 
-    def catalog_counts(self, templates: Path, site: Site) -> tuple[CatalogStatus, ...]:
+    def catalog_counts(self, templates: Path, languages: tuple[str, ...], default: str) -> tuple[CatalogStatus, ...]:
         """`catalog_counts`, remembered while no template or catalog changes: extracting the
         messages from the templates is most of a `status` run otherwise (~0.4 s)."""
         stamps = hashlib.sha1()
@@ -69,9 +71,9 @@ class Ledger:
             for name in sorted(files):
                 st = os.stat(os.path.join(directory, name))
                 stamps.update(f"{directory}/{name}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
-        key = repr((stamps.hexdigest(), site.config.languages, site.config.default_language))
+        key = repr((stamps.hexdigest(), languages, default))
         if self.catalogs[0] != key:
-            self.catalogs, self.changed = (key, catalog_counts(templates, site)), True
+            self.catalogs, self.changed = (key, catalog_counts(templates, languages, default)), True
         return self.catalogs[1]
 
     def keep_text(self, slug: str, text: EnglishText) -> None:
@@ -239,14 +241,13 @@ class Status:
                 "catalogs": [c.as_json() for c in self.catalogs]}
 
 
-def catalog_counts(templates: Path, site: Site) -> tuple[CatalogStatus, ...]:
+def catalog_counts(templates: Path, languages: tuple[str, ...], default: str) -> tuple[CatalogStatus, ...]:
     """What `i18n check` finds, counted per catalog (the default language's has no translations)."""
     from site_builder.i18n import catalog_issues, catalog_path  # Babel and Jinja: only when templates changed
 
-    default = site.config.default_language
-    issues = catalog_issues(templates, site.config.languages, default)
+    issues = catalog_issues(templates, languages, default)
     counts = []
-    for lang in site.config.languages:
+    for lang in languages:
         if lang == default:
             continue
         kinds = [kind for found, kind, _ in issues if found == lang]
@@ -258,47 +259,31 @@ def catalog_counts(templates: Path, site: Site) -> tuple[CatalogStatus, ...]:
 def for_build(site: Site, content: Path, templates: Path, cache_dir: Path | None, record: bool) -> Status:
     """The status pages show: the same as `status` prints (`check`, writing nothing, leaves
     the ledger alone: it neither reads nor records first sightings)."""
+    facts = of_site("", {}, site, shown_path(content))
     if not record:  # nothing is written: the catalogs' counts would not be seen either
-        return site_status(site, content, Ledger())
+        return site_status(facts, content, Ledger())
     ledger = Ledger.load(cache_dir)
-    found = site_status(site, content, ledger, catalogs=ledger.catalog_counts(templates, site))
+    found = site_status(facts, content, ledger, catalogs=ledger.catalog_counts(templates, site.config.languages, site.config.default_language))
     ledger.save(cache_dir)
     return found
 
 
-def translation_path(original: str, default: str, lang: str) -> str:
-    return original[: -len(f".{default}.md")] + f".{lang}.md"
-
-
-def site_status(site: Site, content: Path, ledger: Ledger, today: str | None = None,
+def site_status(facts: Facts, content: Path, ledger: Ledger, today: str | None = None,
                 catalogs: tuple[CatalogStatus, ...] = ()) -> Status:
     """Every story's and entity's state in every language but the default one. Git is asked
     only about stale stories; a stale one git cannot date is dated by the ledger."""
-    config = site.config
-    default = config.default_language
+    default = facts.default
     today = today or dt.date.today().isoformat()
     stories: list[StoryStatus] = []
-    for lang in config.languages:
-        if lang == default:
-            continue
-        versions = site.stories[lang]
-        for slug, original in site.stories[default].items():
-            version = versions[slug]
-            translation = None if version.fallback else translation_path(original.path, default, lang)
-            state = story_state(original, version)
-            status = StoryStatus(slug, lang, state, original.path, translation, original.translatable,
-                                 version.translated_from)
+    for slug, story in facts.stories.items():
+        for lang, translation, translated_from in story.translations:
+            state = translation_state(translation is not None, translated_from, story.digest)
+            status = StoryStatus(slug, lang, state, story.original, translation, story.digest, translated_from)
             if state == "stale":
                 status = _stale(status, content / "stories" / f"{slug}.{default}.md", default, ledger, today)
             stories.append(status)
     stories.sort(key=lambda s: (STORY_STATES.index(s.state), s.lang, s.slug))
-    entities = [
-        EntityStatus(e.id, e.type, lang, e.path, missing)
-        for lang in config.languages if lang != default
-        for e in site.entities.values()
-        if (missing := tuple(what for what, text in (("name", e.name), ("summary", e.summary))
-                             if text is not None and not text.has(lang)))
-    ]
+    entities = [EntityStatus(e.id, e.type, lang, e.path, missing) for e in facts.entities.values() for lang, missing in e.lacking]
     entities.sort(key=lambda e: (e.missing[0] != "name", e.lang, e.type, e.id))
     return Status(tuple(stories), tuple(entities), catalogs)
 

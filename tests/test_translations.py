@@ -260,6 +260,45 @@ def test_status_reads_the_snapshot_without_loading(make_site, monkeypatch, capsy
     assert states(status_json(capsys))["gbsa-centre"] == "stale"
 
 
+def test_status_reads_only_what_changed_and_agrees_with_a_fresh_load(make_site, monkeypatch, capsys):
+    """After each kind of edit `status` re-reads the changed files alone (no full load) and
+    knows what loading and assembling everything would tell it."""
+    from site_builder import status as status_module
+    from site_builder.translation_facts import of_site
+
+    root = make_site()
+    build_site(root)
+    loads = []
+    real_load = status_module.load_site
+    monkeypatch.setattr(status_module, "load_site", lambda content: loads.append(content) or real_load(content))
+    content, cache = root / "content", root / ".cache"
+    steps = {
+        "title edit": lambda: edit(root, EN, "opens its first", "opens its first ever"),
+        "event title edit": lambda: edit(root, EN, "sign an agreement", "sign a deal"),
+        "acknowledged": lambda: main(["status", "--ack", "gbsa-centre"]),
+        "translation started": lambda: main(["new", "story", "--translate", "new-door"]),
+        "translation made a draft": lambda: edit(root, "content/stories/new-door.zh.md", "translated_from:", "draft: true\ntranslated_from:"),
+        "entity lost its zh name": lambda: edit(root, "content/places/china.yaml", ", zh: 中国", ""),
+        "entity added": lambda: (content / "places" / "busan.yaml").write_text("name: {en: Busan}\nsummary: {en: A city.}\nkind: city\n", "utf-8"),
+        "entity removed": lambda: (content / "places" / "busan.yaml").unlink(),
+        "original made a draft": lambda: edit(root, "content/stories/new-door.en.md", "\ndate:", "\ndraft: true\ndate:"),
+        "translation removed": lambda: (root / ZH).unlink(),
+        "story added": lambda: (content / "stories" / "later.en.md").write_text(
+            (root / "content/stories/new-door.en.md").read_text("utf-8").replace("draft: true\n", ""), "utf-8"),
+    }
+    for name, step in steps.items():
+        step()
+        capsys.readouterr()
+        fast = status_module.current_facts(content, root / "templates", cache)
+        assert not loads, f"{name}: status loaded everything"
+        fresh = of_site(fast.key, fast.files, real_load(content), "content")
+        assert (fast.stories, fast.entities) == (fresh.stories, fresh.entities), name
+    assert "later" in fast.stories and "new-door" not in fast.stories and fast.stories["gbsa-centre"].translations == (("zh", None, None),)
+    (content / "site.yaml").write_text((content / "site.yaml").read_text("utf-8") + "\n", "utf-8")  # the languages may have changed
+    status_module.current_facts(content, root / "templates", cache)
+    assert loads, "site.yaml changed: everything is loaded again"
+
+
 def test_text_lines_split_blocks_not_soft_breaks():
     lines = translations.text_lines("T", "S", ["E"], "One\nparagraph.\n\n- a\n- b\n\n| x |\n| y |\n")
     assert lines == ("title: T", "summary: S", "event 1: E", "body:", "One paragraph.", "- a", "- b", "| x |", "| y |")
