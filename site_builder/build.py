@@ -205,8 +205,10 @@ def render_pages(renderer: Renderer, plan: Plan, cost: Callable[[Route], float],
     def render_one(route: Route) -> tuple[PageRecord, bool]:
         page = renderer.render(route)
         was = old.get(route.url)
-        staged = stage(target, options.out, file_of(route.url), page.data, was.hash if was else None)
-        return PageRecord(plan.signer.signature(route, page.looked_up), staged.hash, page.looked_up), staged.written
+        file = file_of(route.url)
+        staged = stage(target, options.out, file, page.data, was.hash if was else None)
+        indexed = search.view_digest(page.data) if search.is_indexed(file) else ""
+        return PageRecord(plan.signer.signature(route, page.looked_up), staged.hash, page.looked_up, indexed), staged.written
 
     results = map_jobs(render_one, plan.todo, cost, options.jobs or os.cpu_count() or 1, PARALLEL_THRESHOLD,
                        progress)

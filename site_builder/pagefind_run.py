@@ -2,8 +2,8 @@
 
 Pagefind's `--service` (its Python API) indexes a directory and writes one bundle, with an
 index per `<html lang>` (`en`, `zh-hans`: the extended binary segments Chinese). Each bundle
-is made in its own temporary directory beside the output from a tree of hard links to the
-pages (nothing is copied), by its own Pagefind process; up to `jobs` run at a time, since
+is made in its own temporary directory beside the output from a tree of the pages' views
+(pagefind_view.py: what Pagefind reads of them), by its own Pagefind process; up to `jobs` run at a time, since
 one process keeps about one and a half cores busy. A failure is one Problem naming the output.
 """
 
@@ -17,7 +17,7 @@ import re
 import shutil
 from pathlib import Path
 
-from site_builder import pagefind_order
+from site_builder import pagefind_order, pagefind_view
 from site_builder.errors import ContentError, Problem
 from site_builder.load import shown_path
 from site_builder.write import discard
@@ -31,7 +31,7 @@ def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int) -> dict[int
     shutil.rmtree(work, ignore_errors=True)
     try:
         for key, sources in views.items():
-            linked(sources, work / str(key) / "site")
+            write_views(sources, work / str(key) / "site")
         results = run(work, sorted(views), out, jobs)
         return {key: read_bundle(work / str(key) / "bundle", out) for key in results}
     finally:
@@ -39,15 +39,17 @@ def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int) -> dict[int
             discard(work, out, later=sum(map(len, views.values())) > 500)
 
 
-def linked(sources: dict[str, Path], view: Path) -> None:
-    view.mkdir(parents=True, exist_ok=True)
+def write_views(sources: dict[str, Path], site: Path) -> None:
+    """What Pagefind is given: each page's view (pagefind_view.py), the same index for a
+    fraction of the bytes to parse."""
+    made: set[Path] = set()
     for file, source in sources.items():
-        target = view / file
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, target)
-        except OSError:  # another file system
-            shutil.copyfile(source, target)
+        target = site / file
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        data = source.read_bytes()
+        target.write_bytes(pagefind_view.view(data) or data)
 
 
 def read_bundle(written: Path, out: Path) -> dict[str, bytes]:

@@ -11,9 +11,11 @@ to one of `count` shards by a hash of their path, `count` the power of two that 
 shard at most `search_shard_size` pages (site.yaml; 4,000 by default). The first shard is
 the bundle at /pagefind/ that search.js loads; the others, at /pagefind/<n>/ (listed in
 /pagefind/shards.json), are merged into it in the browser (Pagefind's `mergeIndex`, which
-reuses the first bundle's WebAssembly). A shard is indexed again only when one of its pages'
-bytes changed or a page came or went (the page records keep a digest of each shard's pages,
-`recorded_digests`), so a story edit re-indexes one shard, not the site, and a
+reuses the first bundle's WebAssembly). A shard is indexed again only when what Pagefind reads of
+one of its pages changed (pagefind_view.py: `<html lang>` and the `data-pagefind-body`
+element; a template edit elsewhere changes nothing) or a page came or went (the page records
+keep a digest of each shard's pages, `recorded_digests`), so a story edit re-indexes one
+shard, not the site, a header or footer edit none, and a
 small site (one shard) has the single bundle it always had. In `serve` re-indexing waits
 until edits settle (`settle`, once serve is idle), so a keystroke costs the page render only.
 
@@ -33,7 +35,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import urls
+from site_builder import pagefind_view, urls
 from site_builder.config import ENTITY_TYPES
 from site_builder.errors import ContentError
 from site_builder.model import Site
@@ -51,6 +53,11 @@ INDEXED = re.compile(r"[a-z]+/(?:stories|" + "|".join(ENTITY_TYPES.values()) + r
 
 def is_indexed(file: str) -> bool:
     return INDEXED.fullmatch(file) is not None
+
+
+def view_digest(page: bytes) -> str:
+    """What an indexed page's record keeps for its shard's digest (pagefind_view.py)."""
+    return pagefind_view.digest(page)
 
 
 def pagefind_version() -> str:
@@ -108,8 +115,10 @@ class Layout:
         return engine_line() + f"shards {self.count} first {self.first}\n"
 
     def digests(self, pages: dict[str, PageRecord]) -> str:
-        """Per shard, a digest of its pages' paths and bytes: what its bundle is made from."""
-        hashes = {urls.file_of(url): record.hash for url, record in pages.items()}
+        """Per shard, a digest of its pages' paths and of what Pagefind reads of them (their
+        views, pagefind_view.py): what its bundle is made from. A template edit outside the
+        indexed element changes no digest and indexes nothing again."""
+        hashes = {urls.file_of(url): record.search or record.hash for url, record in pages.items()}
         lines = []
         for shard, files in self.shards.items():
             digest = hashlib.sha1("".join(f"{f}\0{hashes[f]}\n" for f in files).encode())

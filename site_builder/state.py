@@ -33,7 +33,7 @@ from site_builder.records import read_record, write_record
 from site_builder.snapshot import Snapshot
 from site_builder.write import count_files
 
-RECORDS_VERSION = 2
+RECORDS_VERSION = 3
 FINGERPRINT_VERSION = 2
 # Modules whose code does not shape the output: every other module of the package does,
 # so a module added later counts until it is named here (the safe way to be wrong).
@@ -47,6 +47,7 @@ class PageRecord:
     signature: str
     hash: str
     looked_up: frozenset[str]  # the entity ids its templates looked up
+    search: str = ""  # a page search indexes: the digest of what Pagefind reads of it (pagefind_view.py)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from conftest import SITE_YAML, STORY_EN, build_site, options, tree
+from conftest import REPO, SITE_YAML, STORY_EN, TEMPLATES, build_site, options, tree
 from pages import parse
-from site_builder import pagefind_order, search
+from site_builder import pagefind_order, pagefind_run, pagefind_view, search
 from site_builder.build import BuildState
 from site_builder.cli import main
 from site_builder.errors import ContentError
@@ -82,6 +82,39 @@ def test_no_op_and_unrelated_edits_do_not_re_index(make_site):
     written = build_site(root).written
     assert "zh/stories/gbsa-centre/index.html" in written and "pagefind/pagefind-entry.json" in written
     assert index.stat().st_mtime_ns != stamp
+
+
+def test_a_template_edit_outside_the_indexed_element_re_indexes_nothing(make_site, monkeypatch):
+    root = make_site()
+    build_site(root)
+    indexed = []
+    real = pagefind_run.bundles
+    monkeypatch.setattr(pagefind_run, "bundles", lambda views, *a: indexed.append(sorted(views)) or real(views, *a))
+    base = root / "templates/base.html"
+    base.write_text(base.read_text("utf-8").replace("</footer>", "<p>A new line in every footer.</p></footer>", 1), "utf-8")
+    written = build_site(root).written
+    assert "en/stories/gbsa-centre/index.html" in written and indexed == []
+    assert not [f for f in written if f.startswith("pagefind/")]
+    story = root / "templates/story.html"  # inside <article data-pagefind-body>: what Pagefind reads
+    story.write_text(story.read_text("utf-8").replace("data-pagefind-body", "data-pagefind-body data-extra", 1), "utf-8")
+    build_site(root)
+    assert indexed == [[0]]
+
+
+def test_pages_views_give_the_bundle_the_pages_give(tmp_path):
+    """Pagefind is given each page's view (pagefind_view.py), not the page: on the bundled
+    site the bundle is byte for byte the one the whole pages give."""
+    out = tmp_path / "public"
+    build_site(tmp_path, content=REPO / "content", templates=TEMPLATES, out=out, cache_dir=tmp_path / "cache")
+    indexed = sorted(f for f in tree(out) if search.is_indexed(f))
+    assert len(indexed) > 100 and all(pagefind_view.view((out / f).read_bytes()) for f in indexed)
+    from_views = pagefind_run.bundles({0: {f: out / f for f in indexed}}, out, 2)[0]
+    whole = tmp_path / "work"
+    for f in indexed:
+        (whole / "0" / "site" / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / f, whole / "0" / "site" / f)
+    pagefind_run.run(whole, [0], out, 1)
+    assert from_views == pagefind_run.read_bundle(whole / "0" / "bundle", out)
 
 
 def test_the_same_pages_give_the_same_index(make_site, tmp_path):
