@@ -15,27 +15,36 @@ from __future__ import annotations
 import hashlib
 import re
 
-BODY = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*\sdata-pagefind-body[\s=>/]")
+MARK = b" data-pagefind-body"
+NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)")
 LANG = re.compile(rb"<html\b[^>]*\slang=\"([^\"]*)\"")
 
 
 def view(page: bytes) -> bytes | None:
     """The page as Pagefind sees it, or None when it has no `data-pagefind-body` element (or
-    one whose end cannot be found: the caller indexes the whole page then)."""
-    body = BODY.search(page)
-    if body is None:
+    one whose end cannot be found: the caller indexes the whole page then). Plain byte
+    searches, not a parser: 26,000 pages take a fraction of a second."""
+    mark = page.find(MARK)
+    start = page.rfind(b"<", 0, mark)
+    name = NAME.match(page, start) if mark > 0 and start >= 0 else None
+    if name is None:
         return None
-    name = body.group(1)
-    tags = re.compile(rb"<(/?)" + re.escape(name) + rb"[\s>/]", re.IGNORECASE)
-    depth = 0
-    for tag in tags.finditer(page, body.start()):
-        depth += -1 if tag.group(1) else 1
-        if depth == 0:
-            end = page.find(b">", tag.end() - 1) + 1
-            lang = LANG.search(page, 0, body.start())
-            head = b'<!DOCTYPE html><html lang="' + (lang.group(1) if lang else b"") + b'"><head><meta charset="utf-8"></head><body>'
-            return head + page[body.start() : end] + b"</body></html>\n"
-    return None
+    opening, closing = b"<" + name.group(1), b"</" + name.group(1) + b">"
+    depth, pos = 1, name.end()
+    while depth:
+        close = page.find(closing, pos)
+        if close < 0:
+            return None
+        inner = page.find(opening, pos, close)
+        while inner >= 0 and page[inner + len(opening) : inner + len(opening) + 1] not in (b" ", b">", b"\n", b"\t", b"/"):
+            inner = page.find(opening, inner + 1, close)  # <article…> only, not <articles>
+        if inner >= 0:
+            depth, pos = depth + 1, inner + len(opening)
+        else:
+            depth, pos = depth - 1, close + len(closing)
+    lang = LANG.search(page, 0, start)
+    head = b'<!DOCTYPE html><html lang="' + (lang.group(1) if lang else b"") + b'"><head><meta charset="utf-8"></head><body>'
+    return head + page[start:pos] + b"</body></html>\n"
 
 
 def digest(page: bytes) -> str:

@@ -101,6 +101,19 @@ def test_a_template_edit_outside_the_indexed_element_re_indexes_nothing(make_sit
     assert indexed == [[0]]
 
 
+def test_a_view_is_the_html_lang_and_the_whole_indexed_element():
+    page = (b'<!DOCTYPE html><html lang="zh-Hans"><head><title>T</title></head><body><header>menu</header>'
+            b'<article class="story" data-pagefind-body><h1>A</h1><article><p>inner</p></article>'
+            b'<articles-list>x</articles-list><p>after</p></article><footer>f</footer></body></html>')
+    view = pagefind_view.view(page)
+    assert view == (b'<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"></head><body>'
+                    b'<article class="story" data-pagefind-body><h1>A</h1><article><p>inner</p></article>'
+                    b'<articles-list>x</articles-list><p>after</p></article></body></html>\n')
+    assert pagefind_view.view(page.replace(b" data-pagefind-body", b"")) is None
+    assert pagefind_view.view(page.replace(b"</article><footer>", b"<footer>")) is None  # no end: the whole page
+    assert pagefind_view.digest(page.replace(b"menu", b"other menu")) == pagefind_view.digest(page)
+
+
 def test_pages_views_give_the_bundle_the_pages_give(tmp_path):
     """Pagefind is given each page's view (pagefind_view.py), not the page: on the bundled
     site the bundle is byte for byte the one the whole pages give."""
