@@ -123,7 +123,7 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
         status = translations.for_build(source.site, options.content, options.templates, options.cache_dir, options.write)
         planner = Planner(source.site, StoryOrder.of(source.site), status)
         plan = plan_pages(source.site, planner, catalogs, options.templates, previous, patched, options.out,
-                          output_is_ours=state.in_memory)
+                          output_intact=state.output_intact())
         statics = static_files(options.templates)
         report.pages, report.rendered = plan.pages + len(statics), len(plan.todo)
         staging = Staging.beside(options.out, flat=previous is not None, create=options.write)

@@ -26,7 +26,6 @@ from site_builder.paging import ENTITY_ORDER, Lists, page_url
 from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
 from site_builder.translations import Status
 from site_builder.urls import file_of
-from site_builder.write import count_files
 
 __all__ = ["ENTITY_ORDER", "Plan", "Planner", "Route", "StoryOrder", "plan_pages"]
 # For sharing pages out between processes (`Planner.cost`): a list page's time per story
@@ -251,9 +250,9 @@ class Plan:
 
 
 def plan_pages(site: Site, planner: Planner, catalogs: CatalogSet, templates: Path, previous: PageRecords | None,
-               patched: PatchedSite | None, out: Path, output_is_ours: bool) -> Plan:
-    """What to render. `output_is_ours`: nothing but this builder writes into `out` (serve), so
-    its files need not be counted before trusting the records of them."""
+               patched: PatchedSite | None, out: Path, output_intact: bool) -> Plan:
+    """What to render. `output_intact`: `out` is as the last good build left it (state.py's
+    `output_intact`), so the records of its pages can be trusted without looking at each."""
     base = digest(code_digest(), templates_digest(templates), site.config.digest, markup.MARKUP_VERSION,
                   sorted(catalogs.digests.items()))
     signer = Signer(base, site.config.default_language, dict(catalogs.digests),
@@ -263,7 +262,7 @@ def plan_pages(site: Site, planner: Planner, catalogs: CatalogSet, templates: Pa
     reread = patched.reread if patched else frozenset()
     if (patched is not None and previous is not None and previous.base == base
             and previous.generation == patched.snapshot.generation
-            and (output_is_ours or count_files(out) == len(old))):
+            and output_intact):
         kept = {url: record for url, record in old.items() if not url.startswith(("static/", "pagefind/"))}
         todo = [planner.story_route(lang, slug) for slug in sorted(patched.slugs) for lang in site.config.languages
                 if slug in site.stories[lang]]

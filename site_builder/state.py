@@ -31,10 +31,10 @@ from site_builder.markup import MarkdownCache
 from site_builder.model import Site
 from site_builder.records import read_record, write_record
 from site_builder.snapshot import Snapshot
-from site_builder.write import count_files
+from site_builder.urls import file_of
 
 RECORDS_VERSION = 3
-FINGERPRINT_VERSION = 2
+FINGERPRINT_VERSION = 3
 # Modules whose code does not shape the output: every other module of the package does,
 # so a module added later counts until it is named here (the safe way to be wrong).
 NOT_OUTPUT_MODULES = frozenset({"__init__", "__main__", "cli", "server", "rebuild", "status"})
@@ -52,10 +52,16 @@ class PageRecord:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """The last good build's inputs at a glance (`input_fingerprint`) and its page count."""
+    """The last good build's inputs at a glance (`input_fingerprint`), its page count, and
+    the output as it left it: every directory, and a digest of their modification times
+    (`directory_times`). A file removed or added by hand changes its directory's time, so
+    a build notices without listing the output's 60,000 files (a third of a second at
+    10,000 stories; the 28,000 directories' stats take a third of that)."""
 
     inputs: str
     pages: int
+    directories: tuple[str, ...] = ()  # relative to the output; "" is the output itself
+    output: str = ""
 
 
 @dataclass
@@ -87,6 +93,30 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+def output_directories(files: Iterable[str]) -> tuple[str, ...]:
+    """Every directory holding one of these output files, and their parents."""
+    found = {""}
+    for file in files:
+        directory = file.rpartition("/")[0]
+        while directory not in found:
+            found.add(directory)
+            directory = directory.rpartition("/")[0]
+    return tuple(sorted(found))
+
+
+def directory_times(out: Path, directories: Iterable[str]) -> str | None:
+    """A digest of the directories' modification times; None when one is gone."""
+    h = hashlib.sha1()
+    root = str(out)
+    for directory in directories:
+        try:
+            st = os.stat(os.path.join(root, directory) if directory else root)
+        except OSError:
+            return None
+        h.update(f"{directory}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 def _sha1(value: object) -> str:
     return hashlib.sha1(repr(value).encode()).hexdigest()
 
@@ -105,6 +135,8 @@ class BuildState:
     pages: int = 0  # pages of the last good build, for the fingerprint
     fingerprint: str | None = None  # of this build's inputs, when taken
     unsaved: set[str] = field(default_factory=set)  # of "snapshot", "records", "fingerprint"
+    last: Fingerprint | None = field(default=None, repr=False)  # the fingerprint on disk, once read
+    last_read: bool = field(default=False, repr=False)  # (read once: a damaged one is noted once)
 
     @classmethod
     def watched(cls, options: BuildOptions) -> BuildState:
@@ -143,10 +175,25 @@ class BuildState:
         self.fingerprint = self.input_fingerprint(files)
         if not self.options.out.is_dir():
             return None
-        found = read_record(self.fingerprint_path(), FINGERPRINT_VERSION)
-        if not isinstance(found, Fingerprint) or found.inputs != self.fingerprint or count_files(self.options.out) != found.pages:
+        found = self.last_fingerprint()
+        if found is None or found.inputs != self.fingerprint or not self.output_intact():
             return None
         return found.pages
+
+    def last_fingerprint(self) -> Fingerprint | None:
+        if not self.last_read and self.cached:
+            found = read_record(self.fingerprint_path(), FINGERPRINT_VERSION)
+            self.last, self.last_read = (found if isinstance(found, Fingerprint) else None), True
+        return self.last
+
+    def output_intact(self) -> bool:
+        """Whether the output is as the last good build left it: nothing but this builder
+        writes into it (`serve`), or no directory of it changed since (none removed or added by
+        hand, and no file in one)."""
+        if self.in_memory:
+            return True
+        found = self.last_fingerprint()
+        return bool(found and found.output) and directory_times(self.options.out, found.directories) == found.output
 
     def input_fingerprint(self, content: dict[str, Stamp]) -> str:
         """Names, sizes and modification times of every input: cheap to take, and equal only
@@ -239,6 +286,7 @@ class BuildState:
         if not self.cached or taken is None:
             return
         self.snapshot, self.records, self.files, self.pages = taken, records, files, pages
+        self.last, self.last_read = None, False
         self.unsaved |= {"snapshot", "records", "fingerprint"} if full else {"records", "fingerprint"}
         if not self.in_memory:
             self.flush()
@@ -262,5 +310,7 @@ class BuildState:
             write_record(self.records_path(), RECORDS_VERSION, self.records)
         if "fingerprint" in self.unsaved and self.files is not None:
             fingerprint = self.fingerprint if not self.in_memory and self.fingerprint else self.input_fingerprint(self.files)
-            write_record(self.fingerprint_path(), FINGERPRINT_VERSION, Fingerprint(fingerprint, self.pages))
+            directories = output_directories(map(file_of, self.records.pages)) if self.records else ()
+            output = directory_times(self.options.out, directories) or ""
+            write_record(self.fingerprint_path(), FINGERPRINT_VERSION, Fingerprint(fingerprint, self.pages, directories, output))
         self.unsaved.clear()

@@ -43,19 +43,6 @@ def uninterrupted() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def count_files(root: Path) -> int:
-    """Files below root (links not followed): scandir's entry types need no stat per file."""
-    total, stack = 0, [str(root)]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                else:
-                    total += 1
-    return total
-
-
 @dataclass(frozen=True)
 class Staging:
     """Where pages wait until every page rendered: a tree that replaces the output whole
