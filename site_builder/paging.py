@@ -82,7 +82,8 @@ class TimelineEntry:
 def timeline_entries(site: Site, lang: str) -> list[TimelineEntry]:
     """Every event and every story publication, oldest first."""
     def types(ids: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(t for t in ENTITY_ORDER if any(site.entities[i].type == t for i in ids))
+        present = {site.entities[i].type for i in ids}
+        return tuple(t for t in ENTITY_ORDER if t in present)
 
     entries = [
         TimelineEntry(e.date, e.end, "event", e.anchor, e.title, site.stories[lang][e.story], e.entities, types(e.entities))
