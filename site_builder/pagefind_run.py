@@ -15,6 +15,7 @@ import contextlib
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 from site_builder import pagefind_order, pagefind_view
@@ -22,17 +23,26 @@ from site_builder.errors import ContentError, Problem
 from site_builder.load import shown_path
 from site_builder.write import discard
 
+CANCEL_POLL = 0.02  # seconds between two looks at `cancel` while Pagefind runs
 UNUSED = re.compile(r"^pagefind-(?:.*ui|highlight)\.|playground")  # Pagefind's own UIs: search.js is ours
 
 
-def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int) -> dict[int, dict[str, bytes]]:
-    """Index each view (output file → where its bytes are now): per view, its bundle's files."""
+class Cancelled(Exception):
+    """`cancel` was set: the Pagefind processes were stopped and nothing was made."""
+
+
+def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int,
+            cancel: threading.Event | None = None) -> dict[int, dict[str, bytes]]:
+    """Index each view (output file → where its bytes are now): per view, its bundle's files.
+    Raises Cancelled once `cancel` is set (serve: a save arrived while it indexed)."""
     work = out.parent / f".{out.name}.search-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     try:
         for key, sources in views.items():
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
             write_views(sources, work / str(key) / "site")
-        results = run(work, sorted(views), out, jobs)
+        results = run(work, sorted(views), out, jobs, cancel)
         return {key: read_bundle(work / str(key) / "bundle", out) for key in results}
     finally:
         if work.exists():  # a directory per page, and Pagefind's files: deleting them costs seconds
@@ -62,8 +72,9 @@ def read_bundle(written: Path, out: Path) -> dict[str, bytes]:
     return pagefind_order.stable(made)
 
 
-def run(work: Path, keys: list[int], out: Path, jobs: int) -> list[int]:
-    """Pagefind over `work/<key>/site` into `work/<key>/bundle`, `jobs` at a time."""
+def run(work: Path, keys: list[int], out: Path, jobs: int, cancel: threading.Event | None = None) -> list[int]:
+    """Pagefind over `work/<key>/site` into `work/<key>/bundle`, `jobs` at a time; stopped
+    (Cancelled) within CANCEL_POLL seconds of `cancel` being set."""
     async def all_of() -> list[int]:
         turn = asyncio.Semaphore(max(1, jobs))
 
@@ -71,10 +82,28 @@ def run(work: Path, keys: list[int], out: Path, jobs: int) -> list[int]:
             async with turn:
                 await index_directory(work / str(key) / "site", work / str(key) / "bundle")
             return key
-        return list(await asyncio.gather(*map(one, keys)))
+
+        async def cancelled() -> None:
+            while not cancel.is_set():
+                await asyncio.sleep(CANCEL_POLL)
+
+        everything = asyncio.ensure_future(asyncio.gather(*map(one, keys)))
+        if cancel is None:
+            return list(await everything)
+        watch = asyncio.ensure_future(cancelled())
+        await asyncio.wait({everything, watch}, return_when=asyncio.FIRST_COMPLETED)
+        watch.cancel()
+        if not everything.done():
+            everything.cancel()  # each index_directory kills its process
+            with contextlib.suppress(asyncio.CancelledError):
+                await everything
+            raise Cancelled()
+        return list(everything.result())
 
     try:
         return in_own_loop(all_of)
+    except Cancelled:
+        raise
     except Exception as bad:  # whatever the service or its wrapper raised: the build must say it
         said = str(bad) if isinstance(bad, (OSError, RuntimeError)) or not bad.args else str(bad.args[0])  # (message, request)
         message = " ".join(said.split()) or type(bad).__name__
@@ -117,6 +146,12 @@ async def index_directory(view: Path, written: Path) -> int:
         found = await answer(index.add_directory(str(view)))
         await answer(index.write_files(str(written)))
         await written_out(written)  # before it exits: exiting abandons writes still in flight
+    except asyncio.CancelledError:  # serve: a save arrived; the process must not outlive us
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        reader.cancel()
+        raise
     except Exception as bad:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.shield(process.wait()), 1)

@@ -86,6 +86,47 @@ def is_source(path: str, roots: Iterable[Path], skip: Path) -> bool:
     return False
 
 
+class Indexer:
+    """`search.settle` in a thread of its own, so that a save made while the index is being
+    made again (seconds for a shard of thousands of pages) is built at once: the save stops
+    it (its Pagefind processes killed, nothing of it written) and the next idle moment starts
+    it again. It and the builds take turns on the BuildState: `stop` returns once it has."""
+
+    def __init__(self, state: BuildState, log: Callable[[str], None]):
+        self.state, self.log = state, log
+        self.cancel = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.failed = False  # not tried again until the next build
+
+    def start(self) -> None:
+        if not self.failed and (self.thread is None or not self.thread.is_alive()):
+            self.cancel.clear()
+            self.thread = threading.Thread(target=self.settle, name="serve-index", daemon=True)
+            self.thread.start()
+
+    def settle(self) -> None:
+        try:
+            search.settle(self.state, self.cancel)
+        except Exception as bad:  # a full disk, or a bug: said once, and serving goes on
+            self.failed = True
+            detail = describe(bad) if isinstance(bad, OSError) else traceback.format_exc().rstrip()
+            self.log(f"search index or records not brought up to date: {detail}")
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.cancel.set()
+            self.thread.join()
+            self.thread = None
+        self.failed = False
+
+    def finish(self) -> None:
+        """When serve stops: let a running one end, then bring everything up to date."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        search.settle(self.state)
+
+
 class RebuildLoop:
     """The rebuild thread of one `serve` session and what it leaves for the HTTP side."""
 
@@ -104,6 +145,7 @@ class RebuildLoop:
         self.verbosity = 0  # -1 quiet (problems only), 1 verbose (stage times, every page written)
         self.url = ""  # where the site is served, for the latest story's address
         self.latest: tuple[str, str] | None = None  # (lang, slug) of the story file saved last
+        self.indexer = Indexer(self.state, log)
 
     def start(self) -> None:
         """Start watching, then build once; problems are shown, not fatal."""
@@ -121,14 +163,15 @@ class RebuildLoop:
                                     rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
             self.watching.set()  # the first pass, changes or not, means the watch is in place
             if not changes and self.state.unsaved and time.monotonic() - self.last_build > FLUSH_AFTER:
-                search.settle(self.state)  # idle: the search index, then records on disk for a later `build`
+                self.indexer.start()  # idle: the search index, then records on disk for a later `build`
             if changes:
+                self.indexer.stop()  # a save does not wait for the index: it is made again once idle
                 self.state.note(path for _, path in changes)
                 self.latest = edited.latest_story(self.options.content / "stories",
                                                   (Path(path) for _, path in changes)) or self.latest
                 shown = sorted({shown_path(Path(path)) for _, path in changes})
                 self.rebuild(", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "") + " changed")
-        search.settle(self.state)
+        self.indexer.finish()
 
     def rebuild(self, what: str) -> None:
         """Build, keep the outcome, and tell the browsers what to reload."""

@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,12 +212,12 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
 
 
 def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs: int | None,
-                  source_of) -> dict[str, bytes]:
+                  source_of, cancel: threading.Event | None = None) -> dict[str, bytes]:
     """The stale shards' bundles and the files about the whole index (names, shards, stamp)."""
     from site_builder import pagefind_run  # asyncio and Pagefind's wrapper: only when indexing
 
     views = {shard: {f: source_of(f) for f in layout.shards[shard]} for shard in stale}
-    made = pagefind_run.bundles(views, out, jobs or os.cpu_count() or 1)
+    made = pagefind_run.bundles(views, out, jobs or os.cpu_count() or 1, cancel)
     files = {}
     for shard, bundle in sorted(made.items()):
         first = shard == layout.first
@@ -230,18 +231,27 @@ def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs:
     return files
 
 
-def settle(state: BuildState) -> None:
+def settle(state: BuildState, cancel: threading.Event | None = None) -> None:
     """`serve`, idle: bring the index up to date if a build left it behind, then write what
-    the state remembers (the records then include the new bundles)."""
+    the state remembers (the records then include the new bundles). Once `cancel` is set
+    (a save arrived) it stops as soon as it can, leaving both for the next time."""
+    from site_builder import pagefind_run
+
     if "search" in state.unsaved and state.records is not None and state.snapshot is not None:
-        refresh(state.snapshot.site, state.options.out, state.records, state.options.jobs)
-    state.flush()
+        try:
+            refresh(state.snapshot.site, state.options.out, state.records, state.options.jobs, cancel)
+        except pagefind_run.Cancelled:
+            return
+    if cancel is None or not cancel.is_set():
+        state.flush()
 
 
-def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None) -> None:
+def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None,
+            cancel: threading.Event | None = None) -> None:
     """`serve`, once edits settled: index the stale shards of the output as it is and replace
     their files in place (a reader searching meanwhile sees the old index or the new);
-    `records` gain the bundles'."""
+    `records` gain the bundles'. Raises pagefind_run.Cancelled, having changed nothing, when
+    `cancel` is set before the bundles are made."""
     if not out.is_dir():
         return
     check = IndexCheck.of(site, out, records.pages, records.pages.get(STAMP))
@@ -249,10 +259,13 @@ def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None
         return
     stale = check.stale(out)
     try:
-        files = indexed_files(site, check.layout, stale, out, jobs, lambda f: out / f)
+        files = indexed_files(site, check.layout, stale, out, jobs, lambda f: out / f, cancel)
     except ContentError as bad:
         print("\n".join(map(str, bad.problems)), flush=True)
         return
+    if cancel is not None and cancel.is_set():
+        from site_builder.pagefind_run import Cancelled
+        raise Cancelled()
     old = {url for url in records.pages if url.startswith(BUNDLE)}
     for url, data in files.items():
         digest = hashlib.sha1(data).hexdigest()

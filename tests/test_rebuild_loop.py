@@ -4,12 +4,15 @@ never by how fast this machine is (the browser tests check the promise end to en
 
 from __future__ import annotations
 
+import asyncio
 import queue
+import threading
+import time
 
 from watchfiles import Change
 
 from conftest import STORY_EN, options
-from site_builder import rebuild
+from site_builder import pagefind_run, rebuild
 from site_builder.rebuild import RebuildLoop
 
 STORY = "content/stories/gbsa-centre.en.md"
@@ -83,4 +86,38 @@ def test_saves_reported_apart_are_each_built_and_none_is_lost(make_site):
         assert loop.wait_settled(WAIT)
         assert loop.epochs.reported == 4
     finally:
+        loop.stop()
+
+
+def test_a_save_while_the_index_is_made_is_built_without_waiting_for_it(make_site, monkeypatch):
+    """Once idle, serve re-makes the search index (seconds for a large shard); a save then stops
+    it and is built at once, and the index is made when serve is idle again."""
+    root = make_site()
+    indexing, release, entered = threading.Event(), threading.Event(), []
+    real = pagefind_run.written_out
+
+    async def held(directory, *args, **kwargs):  # Pagefind runs until the test lets it finish
+        entered.append(directory)
+        indexing.set()
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        await real(directory, *args, **kwargs)
+
+    monkeypatch.setattr(pagefind_run, "written_out", held)
+    watcher = Watcher()
+    loop = started(root, watcher)
+    try:
+        assert indexing.wait(WAIT), "serve did not start indexing once idle"
+        watcher.batches.put({save(root, 1)})
+        assert loop.wait_for_build(2, 30), "the save waited for the index"
+        assert "opened save 1 of a centre" in shown(root)
+        release.set()
+        deadline = time.monotonic() + WAIT
+        while loop.state.unsaved and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not loop.state.unsaved, "the index was not made once serve was idle again"
+        assert len(entered) >= 2  # the stopped run and the one that finished
+        assert (root / "public/pagefind/pagefind-entry.json").is_file()
+    finally:
+        release.set()
         loop.stop()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import shutil
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -207,6 +211,50 @@ def test_serve_re_indexes_once_edits_settle(make_site):
     assert build_site(root, memory, drafts=True).written == []  # nothing changed: nothing to index
     search.settle(memory)
     assert tree(root / "public") == tree(clean)
+
+
+def test_serve_stops_indexing_when_a_save_arrives_and_indexes_later(make_site, monkeypatch):
+    """A save during `settle` (seconds at scale) must not wait for it: the Pagefind process is
+    killed, nothing of the index or the records changes, and the next settle makes it."""
+    root = make_site()
+    memory = BuildState.watched(options(root, drafts=True))
+    build_site(root, memory, drafts=True)
+    running, real = threading.Event(), pagefind_run.written_out
+
+    async def never_done(directory, *args, **kwargs):  # Pagefind is running: hold it there
+        running.set()
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(pagefind_run, "written_out", never_done)
+    cancel = threading.Event()
+    settling = threading.Thread(target=search.settle, args=(memory, cancel))
+    settling.start()
+    assert running.wait(60)
+    children = pagefind_children()
+    assert children, "no Pagefind process while indexing"
+    cancel.set()
+    settling.join(10)
+    assert not settling.is_alive(), "settle did not stop when cancelled"
+    assert not pagefind_children() & children, "a cancelled Pagefind process outlived settle"
+    assert not (root / "public/pagefind").exists() and "search" in memory.unsaved  # left for later
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".public.search")], "work directory left"
+    monkeypatch.setattr(pagefind_run, "written_out", real)
+    search.settle(memory, threading.Event())
+    assert entry(root / "public")["languages"]["en"]["page_count"] == 7 and not memory.unsaved
+
+
+def pagefind_children() -> set[int]:
+    """This process's children that run Pagefind's binary (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and b"pagefind" in command:
+            found.add(int(stat.parent.name))
+    return found
 
 
 def test_indexed_pages_are_recognised_by_their_path():
