@@ -1,18 +1,28 @@
-"""Save → files written, inside `serve`: issue #6's ≤ 200 ms target for a one-story body edit.
+"""Save → pages written, inside `serve`, for every kind of edit (issue #15's serve targets).
 
-Starts `python -m site_builder serve` on a corpus (generated as run.py does, or given), waits
-for its first build, then appends a paragraph to one English story's body again and again and
-measures, from the moment the file is saved, how long until the story's page on disk holds the
-new paragraph. Prints every run, the median and the spread, and the build times serve logged.
+Starts `python -m site_builder serve` on a copy of a corpus (generated as run.py does, or
+given), waits for its first build, then makes each kind of edit several times, a pause apart,
+and measures from the moment the file is saved:
 
-    python benchmarks/serve_edit.py                    # the 10,000-story corpus, 10 edits
-    python benchmarks/serve_edit.py --stories 1000 --edits 20
+- **own page**: until the edited story's or entity's English page on disk holds the change
+  (for a template edit: until the page of the story in the middle of the corpus does);
+- **all pages**: until serve logs that the build is done (every dependent page written).
+
+Kinds: a story's body, its title, its summary, its date, its list of people, an event; the
+most-mentioned person's name; a comment in `story.html` (a template) and in `base.html`.
+Each edit is undone by the next (title A → B → A …), so the corpus does not drift. Prints one
+line per edit and a Markdown table of medians with the spread.
+
+    python benchmarks/serve_edit.py                        # 10,000 stories, 3 edits of each kind
+    python benchmarks/serve_edit.py --stories 1000 --edits 5
+    python benchmarks/serve_edit.py --only body,title      # some kinds
     python benchmarks/serve_edit.py --content /tmp/corpus
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import queue
 import re
@@ -22,7 +32,9 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -39,13 +51,88 @@ def corpus_dir(stories: int, seed: int) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Edit:
+    """One kind of edit: the file it changes, how (given the edit's number), which page must
+    then hold which marker, and the target for that page and for the whole build (ms)."""
+
+    kind: str
+    file: Path
+    change: Callable[[str, int], str]  # (file text, n) → new text
+    page: Path
+    marker: Callable[[int], str]  # what the page must hold; "!text": must no longer hold
+    own_target: float
+    all_target: float
+
+
+def replace_line(prefix: str, value: Callable[[int], str]) -> Callable[[str, int], str]:
+    """Replace the front-matter line starting with `prefix` by `prefix + value(n)`."""
+    def change(text: str, n: int) -> str:
+        head, sep, rest = text.partition(f"\n{prefix}")
+        assert sep, f"no line starting {prefix!r}"
+        return head + sep + value(n) + "\n" + rest.split("\n", 1)[1]
+    return change
+
+
+def most_mentioned_person(stories: Path) -> str:
+    counts: collections.Counter[str] = collections.Counter()
+    for path in stories.glob("*.en.md"):
+        for line in path.read_text("utf-8").splitlines():
+            if line.startswith("people: ["):
+                counts.update(x.strip() for x in line[len("people: ["):-1].split(",") if x.strip())
+                break
+    return counts.most_common(1)[0][0]
+
+
+def edits(work: Path) -> list[Edit]:
+    stories = work / "content/stories"
+    english = [p for p in sorted(stories.glob("*.en.md")) if "\nevents:" in p.read_text("utf-8")]
+    story = english[len(english) // 2]  # the middle one of those with events
+    slug = story.name.removesuffix(".en.md")
+    page = work / "public/en/stories" / slug / "index.html"
+    text = story.read_text("utf-8")
+    title = re.search(r"^title: (.*)$", text, re.M).group(1)
+    summary = re.search(r"^summary: (.*)$", text, re.M).group(1)
+    date = re.search(r"^date: (\d{4})-(\d\d)-(\d\d)$", text, re.M)
+    people = re.search(r"^people: \[(.*)\]$", text, re.M).group(1)
+    person = most_mentioned_person(stories)
+    person_file = work / "content/people" / f"{person}.yaml"
+    person_name = re.search(r"^name: \{en: (.*?)(,|\})", person_file.read_text("utf-8"), re.M).group(1)
+    other = next(p.stem for p in sorted((work / "content/people").glob("*.yaml")) if p.stem not in people)
+    day = lambda n: f"{date.group(1)}-{date.group(2)}-{(int(date.group(3)) % 27) + 1 + n % 2:02d}"
+    print(f"edited story: {slug} (page {page.relative_to(work)}); most-mentioned person: {person}", flush=True)
+    return [
+        Edit("story body", story, lambda t, n: t + f"\n\nServe benchmark edit {n}.\n", page,
+             lambda n: f"Serve benchmark edit {n}.", 100, 100),
+        Edit("story title", story, replace_line("title: ", lambda n: f"{title} (edit {n})"), page,
+             lambda n: f"(edit {n})", 1000, 3000),
+        Edit("story summary", story, replace_line("summary: ", lambda n: f"{summary} Edit {n}."), page,
+             lambda n: f"Edit {n}.", 1000, 3000),
+        Edit("story date", story, replace_line("date: ", day), page,
+             lambda n: f'datetime="{day(n)}"', 1000, 3000),
+        Edit("story people", story, replace_line("people: ", lambda n: f"[{people}, {other}]" if n % 2 else f"[{people}]"),
+             page, lambda n: f"/people/{other}/" if n % 2 else f"!/people/{other}/", 1000, 3000),
+        Edit("event title", story, lambda t, n: re.sub(r"^(    title: \{en: )([^,}]*?)( \(event edit \d+\))?(,|\})",
+                                                       rf"\g<1>\g<2> (event edit {n})\g<4>", t, count=1, flags=re.M),
+             page, lambda n: f"(event edit {n})", 1000, 3000),
+        Edit("entity name (most-mentioned person)", person_file,
+             lambda t, n: re.sub(r"^name: \{en: [^,}]*", f"name: {{en: {person_name} Edit{n}", t, count=1, flags=re.M),
+             work / "public/en/people" / person / "index.html", lambda n: f"{person_name} Edit{n}", 1000, 3000),
+        Edit("template (story.html)", work / "templates/story.html", lambda t, n: t + f"\n{{# {n} #}}<!-- serve edit {n} -->\n",
+             page, lambda n: f"<!-- serve edit {n} -->", 1000, 0),
+        Edit("template (base.html)", work / "templates/base.html", lambda t, n: t + f"\n<!-- serve edit {n} -->\n",
+             page, lambda n: f"<!-- serve edit {n} -->", 1000, 0),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stories", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--content", type=Path, help="an existing content directory (copied first)")
-    parser.add_argument("--edits", type=int, default=10)
-    parser.add_argument("--pause", type=float, default=1.0, help="seconds between two edits")
+    parser.add_argument("--edits", type=int, default=3, help="edits of each kind")
+    parser.add_argument("--pause", type=float, default=2.0, help="seconds after a build before the next edit")
+    parser.add_argument("--only", default="", help="comma-separated words: kinds whose name holds one")
     args = parser.parse_args()
 
     source = args.content or corpus_dir(args.stories, args.seed)
@@ -54,58 +141,71 @@ def main() -> int:
     print(f"copying {source} and templates into {work} …", flush=True)
     shutil.copytree(source, work / "content")
     shutil.copytree(REPO / "templates", work / "templates", ignore=shutil.ignore_patterns("*.mo"))
-    story = sorted((work / "content/stories").glob("*.en.md"))[len(list((work / "content/stories").glob("*.en.md"))) // 2]
-    slug = story.name.removesuffix(".en.md")
-    page = work / "public/en/stories" / slug / "index.html"
+    kinds = [e for e in edits(work) if not args.only or any(w in e.kind for w in args.only.split(","))]
 
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     server = subprocess.Popen(
         [sys.executable, "-m", "site_builder", "serve", "--content", "content", "--templates", "templates",
          "--out", "public", "--port", "0"],
         cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line.rstrip()) for line in server.stdout], daemon=True).start()
+    lines: queue.Queue[tuple[float, str]] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put((time.perf_counter(), line.rstrip())) for line in server.stdout],
+                     daemon=True).start()
 
-    def wait_for(pattern: str, timeout: float) -> str:
+    def wait_for(pattern: str, timeout: float) -> tuple[float, str]:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
-                line = lines.get(timeout=0.5)
+                when, line = lines.get(timeout=0.5)
             except queue.Empty:
                 continue
             if re.search(pattern, line):
-                return line
+                return when, line
         raise SystemExit(f"serve did not print /{pattern}/ within {timeout:.0f} s")
 
+    rows = []
     try:
         started = time.perf_counter()
-        print(wait_for(r"first build", 900), flush=True)
+        print(wait_for(r"first build", 900)[1], flush=True)
         print(f"first build (cold, drafts included): {time.perf_counter() - started:.1f} s", flush=True)
         wait_for(r"serving ", 60)
-        latencies, builds = [], []
-        for n in range(1, args.edits + 1):
-            time.sleep(args.pause)
-            marker = f"Serve benchmark edit {n}."
-            with story.open("a", encoding="utf-8") as f:
-                f.write(f"\n\n{marker}\n")
-            saved = time.perf_counter()
-            while marker.encode() not in page.read_bytes():
-                if time.perf_counter() - saved > 60:
-                    raise SystemExit("the page was not rewritten within 60 s")
-                time.sleep(0.001)
-            latencies.append((time.perf_counter() - saved) * 1000)
-            logged = wait_for(rf"{re.escape(story.name)} changed", 60)
-            found = re.search(r"in (\d+) ms", logged)
-            builds.append(int(found.group(1)) if found else 0)
-            print(f"  edit {n:2d}: save → page written {latencies[-1]:6.0f} ms   (serve's build: {builds[-1]} ms)", flush=True)
+        for edit in kinds:
+            own, whole, written = [], [], []
+            for n in range(1, args.edits + 1):
+                time.sleep(args.pause)
+                while not lines.empty():  # what serve printed meanwhile (the index settling)
+                    lines.get()
+                edit.file.write_text(edit.change(edit.file.read_text("utf-8"), n), "utf-8")
+                saved = time.perf_counter()
+                marker = edit.marker(n)
+                absent, marker = marker.startswith("!"), marker.removeprefix("!").encode()
+                while (marker in edit.page.read_bytes()) == absent:
+                    if time.perf_counter() - saved > 300:
+                        raise SystemExit(f"{edit.kind}: the page was not rewritten within 300 s")
+                    time.sleep(0.002)
+                own.append((time.perf_counter() - saved) * 1000)
+                when, logged = wait_for(rf"{re.escape(edit.file.name)} changed", 300)
+                whole.append((when - saved) * 1000)
+                found = re.search(r"(\d+) written", logged)
+                written.append(int(found.group(1)) if found else 0)
+                print(f"  {edit.kind}, edit {n}: own page {own[-1]:7.0f} ms, all pages {whole[-1]:7.0f} ms "
+                      f"({written[-1]} files written)", flush=True)
+            rows.append((edit, own, whole, written))
     finally:
         server.terminate()
         server.wait(30)
-    print(f"\nserve, one-story body edit, {len(story.read_text('utf-8'))} B story, corpus {source.name}, "
-          f"{os.cpu_count()} cores:")
-    print(f"  save → page written: median {statistics.median(latencies):.0f} ms "
-          f"(min {min(latencies):.0f}, max {max(latencies):.0f}; target ≤ 200 ms)")
-    print(f"  serve's own build time: median {statistics.median(builds):.0f} ms")
+
+    def spread(values: list[float]) -> str:
+        return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
+
+    print(f"\nserve at {source.name}, {os.cpu_count()} cores, {args.edits} edits of each kind "
+          "(median, min–max, ms from save):\n")
+    print("| edit | files written | save → own page | target | save → all pages | target |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for edit, own, whole, written in rows:
+        all_target = f"≤ {edit.all_target:,.0f}" if edit.all_target else "background"
+        print(f"| {edit.kind} | {statistics.median(written):,.0f} | {spread(own)} | ≤ {edit.own_target:,.0f} "
+              f"| {spread(whole)} | {all_target} |")
     return 0
 
 
