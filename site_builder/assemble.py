@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections import Counter, defaultdict
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from site_builder.errors import ContentError, Problem, suggest
 from site_builder.load import Content, EntityFile, StoryFile
@@ -56,8 +57,21 @@ class Resolver:
         return tuple(dict.fromkeys(i for i in (self.check(r, want) for r in refs) if i))
 
 
-def assemble(content: Content, drafts: bool = False) -> Site:
-    """Build the Site, or raise ContentError with every problem found (loading's included)."""
+@dataclass
+class Assembly:
+    """What assemble() made of each story's files the last time, so that `serve`, which keeps
+    the loaded files and re-reads only those that changed (load.reloaded), resolves and
+    digests only the stories whose files are new objects. Valid while the entity ids and
+    types, the configuration and the drafts setting stay the same; kept only from a
+    successful assemble, so a story reused never had a problem."""
+
+    key: tuple = ()
+    stories: dict[str, tuple[tuple[StoryFile, ...], dict[str, StoryVersion] | None]] = field(default_factory=dict)
+
+
+def assemble(content: Content, drafts: bool = False, memo: Assembly | None = None) -> Site:
+    """Build the Site, or raise ContentError with every problem found (loading's included).
+    `memo` (serve's) is used and brought up to date: the result is the same without it."""
     problems = list(content.problems)
     config = content.config
     if config is None:
@@ -66,9 +80,14 @@ def assemble(content: Content, drafts: bool = False) -> Site:
     resolver = Resolver(types, duplicated, problems)
     entities = {f.id: _entity(f, resolver) for f in sorted(content.entities, key=lambda f: f.id) if types.get(f.id) == f.type}
     _check_cycles(entities, content.entities, problems)
-    stories = _stories(content.stories, config, resolver, drafts, problems)
+    key = (config, drafts, types)
+    known = memo.stories if memo is not None and memo.key == key else {}
+    made: dict = {}
+    stories = _stories(content.stories, config, resolver, drafts, problems, known, made)
     if problems:
         raise ContentError(problems)
+    if memo is not None:
+        memo.key, memo.stories = key, made
     return _index(config, entities, stories)
 
 
@@ -115,7 +134,9 @@ def _check_cycles(entities: dict[str, Entity], files: list[EntityFile], problems
 
 
 def _stories(files: list[StoryFile], config: SiteConfig, resolver: Resolver, drafts: bool,
-             problems: list[Problem]) -> dict[str, dict[str, StoryVersion]]:
+             problems: list[Problem], known: dict, made: dict) -> dict[str, dict[str, StoryVersion]]:
+    """Every story's version per language; a slug whose files are the objects `known` was
+    made from is taken from it. `made` receives what each slug gave (see Assembly)."""
     by_slug: dict[str, dict[str, StoryFile]] = defaultdict(dict)
     for f in files:
         by_slug[f.slug][f.lang] = f
@@ -123,26 +144,45 @@ def _stories(files: list[StoryFile], config: SiteConfig, resolver: Resolver, dra
     result: dict[str, dict[str, StoryVersion]] = {lang: {} for lang in config.languages}
     for slug in sorted(by_slug):
         files_by_lang = by_slug[slug]
-        original = files_by_lang.get(default)
-        if original is None:
-            for f in files_by_lang.values():
-                problems.append(Problem(f.path, 1, f"translation without its original {slug}.{default}.md"))
+        sources = tuple(files_by_lang.values())
+        was = known.get(slug)
+        if was is not None and len(was[0]) == len(sources) and all(a is b for a, b in zip(was[0], sources)):
+            made[slug] = was
+            for lang, version in (was[1] or {}).items():
+                result[lang][slug] = version
             continue
-        base = _version(original, original, resolver)
-        translations = {
-            lang: _version(f, original, resolver, base)
-            for lang, f in files_by_lang.items() if lang != default
-        }
-        if base is None or (base.draft and not drafts):
-            continue
-        for lang in config.languages:
-            version = base if lang == default else translations.get(lang)
-            if version is None or (version.draft and not drafts):
-                version = replace(base, lang=lang, fallback=True)
-            result[lang][slug] = _with_digests(version, original, files_by_lang.get(lang))
+        versions = _story_versions(slug, files_by_lang, config, resolver, drafts, problems)
+        made[slug] = (sources, versions)
+        for lang, version in (versions or {}).items():
+            result[lang][slug] = version
     for lang, versions in result.items():
         result[lang] = dict(sorted(versions.items(), key=lambda kv: (-kv[1].date.toordinal(), kv[0])))
     return result
+
+
+def _story_versions(slug: str, files_by_lang: dict[str, StoryFile], config: SiteConfig, resolver: Resolver,
+                    drafts: bool, problems: list[Problem]) -> dict[str, StoryVersion] | None:
+    """One story in every language (None: it has no original, or it is not published)."""
+    default = config.default_language
+    original = files_by_lang.get(default)
+    if original is None:
+        for f in files_by_lang.values():
+            problems.append(Problem(f.path, 1, f"translation without its original {slug}.{default}.md"))
+        return None
+    base = _version(original, original, resolver)
+    translations = {
+        lang: _version(f, original, resolver, base)
+        for lang, f in files_by_lang.items() if lang != default
+    }
+    if base is None or (base.draft and not drafts):
+        return None
+    versions = {}
+    for lang in config.languages:
+        version = base if lang == default else translations.get(lang)
+        if version is None or (version.draft and not drafts):
+            version = replace(base, lang=lang, fallback=True)
+        versions[lang] = _with_digests(version, original, files_by_lang.get(lang))
+    return versions
 
 
 def _version(f: StoryFile, original: StoryFile, resolver: Resolver,
@@ -197,23 +237,45 @@ def with_body(version: StoryVersion, body: str) -> StoryVersion:
                    translatable=translatable)
 
 
+class Related(Mapping):
+    """Entity id → the RELATED_LIMIT entities named most often in the same stories, with the
+    count (ties by id), for every entity some story names. Each is counted when first asked:
+    a rebuild in `serve` renders a few entity pages, and counting them all is a third of
+    assembling. Pickled as the plain dict it stands for (all counted then)."""
+
+    def __init__(self, mentions: dict[str, tuple[str, ...]], versions: dict[str, StoryVersion]):
+        self.mentions, self.versions, self.made = mentions, versions, {}
+
+    def __getitem__(self, entity_id: str) -> tuple[tuple[str, int], ...]:
+        found = self.made.get(entity_id)
+        if found is None:
+            counts: Counter = Counter()
+            for slug in self.mentions[entity_id]:  # KeyError for an entity no story names
+                counts.update(self.versions[slug].mentions)
+            found = self.made[entity_id] = tuple(heapq.nsmallest(
+                RELATED_LIMIT, ((j, n) for j, n in counts.items() if j != entity_id), key=lambda jn: (-jn[1], jn[0])))
+        return found
+
+    def __iter__(self):
+        return iter(self.mentions)
+
+    def __len__(self) -> int:
+        return len(self.mentions)
+
+    def __reduce__(self):
+        return dict, (dict(self.items()),)
+
+
 def _index(config: SiteConfig, entities: dict[str, Entity],
            stories: dict[str, dict[str, StoryVersion]]) -> Site:
     mentions, entity_events, related, events = {}, {}, {}, {}
     for lang, versions in stories.items():
         by_entity: dict[str, list[str]] = defaultdict(list)
-        co: dict[str, Counter] = defaultdict(Counter)
         for slug, version in versions.items():
-            named = version.mentions
-            for entity_id in named:
+            for entity_id in version.mentions:
                 by_entity[entity_id].append(slug)
-                co[entity_id].update(named)
         mentions[lang] = {i: tuple(s) for i, s in sorted(by_entity.items())}
-        related[lang] = {
-            i: tuple(heapq.nsmallest(RELATED_LIMIT, ((j, n) for j, n in counts.items() if j != i),
-                                     key=lambda jn: (-jn[1], jn[0])))
-            for i, counts in sorted(co.items())
-        }
+        related[lang] = Related(mentions[lang], versions)
         all_events = sorted(
             (e for v in versions.values() for e in v.events),
             key=lambda e: (e.date.first_day(), e.end.last_day() if e.end else e.date.last_day(), e.story, e.index),

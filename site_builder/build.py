@@ -19,15 +19,16 @@ are for:
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder import collector, faults, search, translations, trust
 from site_builder.assemble import assemble
-from site_builder.config import BuildOptions
+from site_builder.config import ENTITY_TYPES, BuildOptions
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet, environments, load_catalogs
 from site_builder.load import Stamp, load_content, shown_path
@@ -42,7 +43,7 @@ from site_builder.trust import UnreadableCache
 from site_builder.urls import file_of
 from site_builder.write import Staging, publish, stage, static_files
 
-__all__ = ["BuildOptions", "BuildReport", "BuildState", "build", "shown_path", "terminal_progress"]
+__all__ = ["BuildOptions", "BuildReport", "BuildState", "FirstPages", "build", "shown_path", "terminal_progress"]
 
 PARALLEL_THRESHOLD = 400  # pages; below this, forking render workers costs more than it saves
 
@@ -76,6 +77,20 @@ class BuildReport:
         return self
 
 
+@dataclass(frozen=True)
+class FirstPages:
+    """`serve`: before the rest of a rebuild, write the pages of the stories and entities whose
+    files changed, and those `shown` in browsers, then tell `ready` which files are in place,
+    so that the browser showing one reloads at once (the rest of the pages follow; each page
+    file is whole, from one build)."""
+
+    shown: frozenset[str] = frozenset()  # site paths browsers show: 'en/stories/x/'
+    ready: Callable[[list[str]], None] = lambda files: None
+
+
+SHOWN_PAGE = re.compile(r"(?P<lang>[a-z]+)/(?P<folder>[a-z]+)/(?P<key>[^/]+)/(?:index\.html)?")
+
+
 @dataclass
 class SiteSource:
     """The Site this build renders, where it came from, and the bodies it may lack."""
@@ -87,20 +102,20 @@ class SiteSource:
 
 
 def build(options: BuildOptions, progress: Callable[[int, int], None] | None = None,
-          state: BuildState | None = None) -> BuildReport:
+          state: BuildState | None = None, first: FirstPages | None = None) -> BuildReport:
     """Build the site; raises ContentError with every problem, leaving the output untouched.
-    `serve` passes the same `state` to every build (see state.py). A Markdown cache found
-    damaged while rendering is noted, removed, and the build run again without it."""
+    `serve` passes the same `state` to every build (see state.py), and `first`. A Markdown
+    cache found damaged while rendering is noted, removed, and the build run again without it."""
     try:
-        return build_once(options, progress, state)
+        return build_once(options, progress, state, first)
     except UnreadableCache as bad:
         trust.note_unreadable(bad.path)
         remove_store(bad.path)
-    return build_once(options, progress, state)
+    return build_once(options, progress, state, first)
 
 
 def build_once(options: BuildOptions, progress: Callable[[int, int], None] | None,
-               state: BuildState | None) -> BuildReport:
+               state: BuildState | None, first: FirstPages | None = None) -> BuildReport:
     state = state or BuildState(options)
     report = BuildReport()
     files = state.content_files()
@@ -122,6 +137,11 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
         report.lap("markdown")
         status = translations.for_build(source.site, options.content, options.templates, options.cache_dir, options.write)
         planner = Planner(source.site, StoryOrder.of(source.site), status)
+        renderer = renderer_for(source.site, planner, catalogs, bodies, options)
+        if first is not None and previous is not None and options.write:
+            edited = state.edited(files)
+            write_first(renderer, first_routes(source.site, planner, edited, first.shown), options.out, first.ready)
+            report.lap("first pages")
         plan = plan_pages(source.site, planner, catalogs, options.templates, previous, patched, options.out,
                           output_intact=state.output_intact())
         statics = static_files(options.templates)
@@ -129,7 +149,6 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
         staging = Staging.beside(options.out, flat=previous is not None, create=options.write)
         report.lap("plan")
         try:
-            renderer = renderer_for(source.site, planner, catalogs, bodies, options)
             with heap.rendering():  # the renderer too is shared with the workers: frozen before they fork
                 pages = render_pages(renderer, plan, planner.cost, options, previous, staging, report, progress)
             report.lap("render")
@@ -154,6 +173,49 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
     return report.done()
 
 
+def first_routes(site: Site, planner: Planner, edited: tuple[set[str], set[str]], shown: Iterable[str]) -> list[Route]:
+    """The routes of the edited stories' and entities' pages (every language; an entity's
+    first page), then of the story and entity pages browsers show (in their language)."""
+    languages = site.config.languages
+    wanted = [(lang, "story", slug) for slug in sorted(edited[0]) for lang in languages]
+    wanted += [(lang, "entity", i) for i in sorted(edited[1]) for lang in languages]
+    folders = {folder: type_ for type_, folder in ENTITY_TYPES.items()}
+    for path in sorted(shown):
+        found = SHOWN_PAGE.fullmatch(path.lstrip("/"))
+        if found and found["lang"] in languages and (found["folder"] == "stories" or found["folder"] in folders):
+            wanted.append((found["lang"], "story" if found["folder"] == "stories" else "entity", found["key"]))
+    routes = {}
+    for lang, kind, key in wanted:
+        if kind == "story" and key in site.stories[lang]:
+            route = planner.story_route(lang, key)
+        elif kind == "entity" and key in site.entities:
+            entity = site.entities[key]
+            route = planner.entity_routes(lang, entity, planner.entity_deps(lang, entity))[0]
+        else:
+            continue
+        routes.setdefault(route.url, route)
+    return list(routes.values())
+
+
+def write_first(renderer: Renderer, routes: list[Route], out: Path, ready: Callable[[list[str]], None]) -> None:
+    """Render `routes` and put each page whose bytes changed in place (atomically, one by one)."""
+    written = []
+    for route in routes:
+        data = renderer.render(route).data
+        target = out / file_of(route.url)
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.first")
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+        written.append(file_of(route.url))
+    if written:
+        ready(written)
+
+
 def markdown_cache(options: BuildOptions) -> MarkdownCache:
     """The rendered bodies: on disk under the cache directory (read only for `check`)."""
     path = options.cache_dir / "markdown.sqlite" if options.cache_dir else None
@@ -170,10 +232,13 @@ def swapped_bodies(patched: PatchedSite) -> SiteSource:
 
 def load_site(options: BuildOptions, state: BuildState, files: dict[str, Stamp], bodies: MarkdownCache,
               early: EarlyBodies) -> SiteSource:
-    """Load and assemble the content while other cores render the story bodies."""
-    early.start(options.content / "stories", bodies, options.jobs or os.cpu_count() or 1)
-    content = load_content(options.content, shown_path(options.content))
-    site = assemble(content, drafts=options.drafts)
+    """Load and assemble the content while other cores render the story bodies (`serve`:
+    only the files changed since the last good build are read again)."""
+    content = state.reloaded_content(files)
+    if content is None:
+        early.start(options.content / "stories", bodies, options.jobs or os.cpu_count() or 1)
+        content = load_content(options.content, shown_path(options.content))
+    site = assemble(content, drafts=options.drafts, memo=state.assembly)
     taken = state.take_snapshot(files, content, site, bodies)
     texts = sorted({v.body for versions in site.stories.values() for v in versions.values()})
     return SiteSource(site, taken, texts, full=True)
@@ -192,7 +257,7 @@ def renderer_for(site: Site, planner: Planner, catalogs: CatalogSet, bodies: Mar
     """The renderer with one Environment per language (compiled templates cached on disk, not for `check`)."""
     bytecode = options.cache_dir / "jinja" if options.cache_dir and options.write else None
     envs = environments(options.templates, catalogs, site.config.languages, site.config.default_language, bytecode)
-    return Renderer(site, options.templates, envs, bodies, planner.order, planner.translations)
+    return Renderer(site, options.templates, envs, bodies, planner.order, planner.translations, planner.lists)
 
 
 def render_pages(renderer: Renderer, plan: Plan, cost: Callable[[Route], float], options: BuildOptions,

@@ -16,7 +16,8 @@ rendering (render.py) takes its slice from here, computed once per process and l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from site_builder import urls
@@ -76,23 +77,27 @@ class TimelineEntry:
     title: Text
     story: StoryVersion
     entities: tuple[str, ...]
-    types: tuple[str, ...]  # entity types named, for the timeline's filter
+    kinds: Mapping[str, str] = field(repr=False, compare=False)  # entity id → type, one dict for all entries
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """The entity types named, for the timeline's filter (asked only by the timeline's
+        pages, so not made for the 40,000 entries every story page's event links sort)."""
+        present = {self.kinds[i] for i in self.entities}
+        return tuple(t for t in ENTITY_ORDER if t in present)
 
 
 def timeline_entries(site: Site, lang: str) -> list[TimelineEntry]:
     """Every event and every story publication, oldest first."""
-    def types(ids: tuple[str, ...]) -> tuple[str, ...]:
-        present = {site.entities[i].type for i in ids}
-        return tuple(t for t in ENTITY_ORDER if t in present)
-
+    kinds = {i: e.type for i, e in site.entities.items()}
     entries = [
-        TimelineEntry(e.date, e.end, "event", e.anchor, e.title, site.stories[lang][e.story], e.entities, types(e.entities))
+        TimelineEntry(e.date, e.end, "event", e.anchor, e.title, site.stories[lang][e.story], e.entities, kinds)
         for e in site.events[lang]
     ]
     for version in site.stories[lang].values():
         d = version.date
         entries.append(TimelineEntry(PartialDate(d.year, d.month, d.day), None, "story", f"story-{version.slug}",
-                                     version.title, version, version.entities, types(version.entities)))
+                                     version.title, version, version.entities, kinds))
     entries.sort(key=lambda e: (e.date.first_day(), e.kind == "story", e.story.slug, e.anchor))
     return entries
 

@@ -276,7 +276,8 @@ def plan_pages(site: Site, planner: Planner, catalogs: CatalogSet, templates: Pa
         todo = []
         for route in planner.routes():
             was = old.get(route.url)
-            if was and was.signature == signer.signature(route, was.looked_up) and (out / file_of(route.url)).is_file():
+            if (was and was.signature == signer.signature(route, was.looked_up)
+                    and (output_intact or (out / file_of(route.url)).is_file())):
                 kept[route.url] = was
             else:
                 todo.append(route)

@@ -27,7 +27,7 @@ from pathlib import Path
 import watchfiles
 
 from site_builder import edited, search, urls
-from site_builder.build import BuildOptions, BuildState, build, shown_path
+from site_builder.build import BuildOptions, BuildState, FirstPages, build, shown_path
 from site_builder.errors import ContentError
 from site_builder.faults import EnvironmentFailure, describe
 from site_builder.load import is_source_name
@@ -146,6 +146,10 @@ class RebuildLoop:
         self.url = ""  # where the site is served, for the latest story's address
         self.latest: tuple[str, str] | None = None  # (lang, slug) of the story file saved last
         self.indexer = Indexer(self.state, log)
+        self.shown: frozenset[str] = frozenset()  # page paths browsers show (server.py keeps it)
+        self.reload_showing: Callable[[list[str]], None] = lambda paths: None  # the browsers showing these
+        self.ready: frozenset[str] = frozenset()  # page paths the running build has written already
+        self.statics_kept = False  # the running build changes no static file (templates/static/)
 
     def start(self) -> None:
         """Start watching, then build once; problems are shown, not fatal."""
@@ -170,6 +174,8 @@ class RebuildLoop:
                 self.latest = edited.latest_story(self.options.content / "stories",
                                                   (Path(path) for _, path in changes)) or self.latest
                 shown = sorted({shown_path(Path(path)) for _, path in changes})
+                statics = self.options.templates.resolve() / "static"
+                self.statics_kept = not any(statics == Path(p) or statics in Path(p).parents for _, p in changes)
                 self.rebuild(", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "") + " changed")
         self.indexer.finish()
 
@@ -178,7 +184,7 @@ class RebuildLoop:
         before, start, report = self.problems, time.perf_counter(), None
         self.epochs.advance("started")
         try:
-            report = build(self.options, state=self.state)
+            report = build(self.options, state=self.state, first=FirstPages(self.shown, self.first_ready))
             self.problems = ()
         except ContentError as bad:
             self.problems = tuple(map(str, bad.problems))
@@ -188,6 +194,7 @@ class RebuildLoop:
             self.log(traceback.format_exc().rstrip())
             self.problems = (f"internal error while building: {type(bad).__name__}: {bad} (traceback in the terminal)",)
         finally:
+            self.ready, self.statics_kept = frozenset(), False
             self.epochs.advance("finished")
         ms, clock = (time.perf_counter() - start) * 1000, time.strftime("%H:%M:%S")
         if report is None:
@@ -208,6 +215,18 @@ class RebuildLoop:
                 self.reload(["/" + p for p in report.written])
         self.last_build = time.monotonic()
         self.epochs.advance("reported")
+
+    def first_ready(self, files: list[str]) -> None:
+        """The build wrote these pages before the rest: they are served at once, and the
+        browsers reload (the rest follows; those showing another page wait for it)."""
+        paths = ["/" + f for f in files] + ["/" + f.removesuffix("index.html") for f in files if f.endswith("index.html")]
+        self.ready = self.ready | frozenset(paths)
+        self.reload_showing(paths)
+
+    def serves_now(self, path: str) -> bool:
+        """Whether a request may be answered while a build runs: a page it wrote already, or
+        a static file when no file of templates/static/ changed."""
+        return path in self.ready or (self.statics_kept and path.startswith("/static/"))
 
     def log_details(self, changed: list[str], phases: dict[str, float]) -> None:
         """Under a rebuild's line: the files changed (all with -v, else up to five), the stage

@@ -49,12 +49,13 @@ class Renderer:
     """Renders routes of one Site with one Environment per language."""
 
     def __init__(self, site: Site, templates: Path, envs: dict[str | None, jinja2.Environment],
-                 bodies: MarkdownCache, order: StoryOrder, translations: Status | None = None):
+                 bodies: MarkdownCache, order: StoryOrder, translations: Status | None = None,
+                 lists: Lists | None = None):
         self.site, self.templates, self.envs, self.bodies, self.order = site, templates, envs, bodies, order
         self.translations = translations or Status((), ())
         self.config = site.config
         self.default = site.config.default_language
-        self.lists = Lists(site)
+        self.lists = lists or Lists(site)  # the planner's: the timeline is sorted once
         self.memo = PageMemo(lists=self.lists)
         self.mention_counts = {
             lang: {i: len(slugs) for i, slugs in per.items()} for lang, per in site.mentions.items()

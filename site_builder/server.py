@@ -131,10 +131,12 @@ class DevServer:
         self.loopback = is_loopback(host)
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
         self.rebuilds = RebuildLoop(options, self.reload, log)
+        self.rebuilds.reload_showing = self.reload_showing
         self.rebuilds.url = self.url
         self.browsers: set[LiveSocket] = set()  # these three are touched only on the event loop:
         self.reloads = 0  # full reloads sent so far: the reload epoch
         self.served: dict[str, int] = {}  # page path → `reloads` when it was last served
+        self.pages: dict[LiveSocket, str] = {}  # the page path each browser shows
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
 
@@ -167,6 +169,16 @@ class DevServer:
         if paths and loop is not None:
             loop.call_soon_threadsafe(self.send_reload, paths)
 
+    def reload_showing(self, paths: list[str]) -> None:
+        """From any thread: ask the browsers showing one of these page paths to reload."""
+        def send() -> None:
+            showing = [browser for browser, shown in self.pages.items() if shown in paths]
+            if showing:  # (none given means every browser to send_reload)
+                self.send_reload(["*"], showing)
+
+        if paths and self.loop is not None:
+            self.loop.call_soon_threadsafe(send)
+
     def send_reload(self, paths: list[str], browsers: Iterable[LiveSocket] = ()) -> None:
         if "*" in paths and not browsers:
             self.reloads += 1
@@ -182,8 +194,15 @@ class DevServer:
         """A page served before the last reload whose socket came after it (its stylesheet was
         held by a build, say) would never learn of it: reload it now."""
         self.browsers.add(browser)
+        self.pages[browser] = urlsplit(url).path
+        self.rebuilds.shown = frozenset(self.pages.values())  # read by the rebuild thread
         if self.served.get(urlsplit(url).path, self.reloads) < self.reloads:
             self.send_reload(["*"], [browser])
+
+    def left(self, browser: LiveSocket) -> None:
+        self.browsers.discard(browser)
+        self.pages.pop(browser, None)
+        self.rebuilds.shown = frozenset(self.pages.values())
 
     # The event loop -------------------------------------------------------------------------
     async def run(self) -> None:
@@ -263,7 +282,7 @@ class LiveSocket(LiveReloadHandler):
             self.server.joined(self, str(json.loads(message).get("url", "")))
 
     def on_close(self) -> None:
-        self.server.browsers.discard(self)
+        self.server.left(self)
 
 
 class LiveScript(LiveReloadJSHandler):
@@ -283,7 +302,8 @@ class SiteFiles(StaticFileHandler):
 
     async def prepare(self) -> None:
         rebuilds = self.server.rebuilds
-        if not rebuilds.epochs.settled():  # a build is moving files in: wait for the whole site
+        if not rebuilds.epochs.settled() and not rebuilds.serves_now(self.request.path):
+            # a build is moving files in: wait for the whole site
             await asyncio.get_running_loop().run_in_executor(None, rebuilds.wait_settled, BUILD_WAIT)
 
     def parse_url_path(self, url_path: str) -> str:

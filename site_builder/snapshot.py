@@ -24,7 +24,7 @@ from pathlib import Path
 
 from site_builder.assemble import with_body
 from site_builder.errors import Problem
-from site_builder.load import STORY_NAME_RE, Stamp, StoryFile, read_text, split_front_matter
+from site_builder.load import STORY_NAME_RE, Content, Stamp, StoryFile, read_text, split_front_matter
 from site_builder.model import Site
 from site_builder.records import read_record, write_record
 from site_builder.wikilinks import scan_links
@@ -49,6 +49,7 @@ class Snapshot:
     stories: dict[str, BodyFacts]  # same paths, story files only
     site: Site
     bodies: str  # identity of the Markdown cache that holds every body of `site`
+    content: Content | None = None  # serve, in memory only: the loaded files `site` was made from
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,14 @@ class Patch:
 
 
 def take(key: str, files: dict[str, Stamp], stories: list[StoryFile], shown_root: str, site: Site,
-         bodies: str) -> Snapshot:
+         bodies: str, content: Content | None = None) -> Snapshot:
     """The snapshot of a freshly assembled site, under a new generation."""
     prefix = len(shown_root) + 1
     facts = {
         f.path[prefix:]: BodyFacts(f.front_digest, tuple(r.id for r in f.links), bool(f.body.strip()))
         for f in stories
     }
-    return Snapshot(key, uuid.uuid4().hex, files, facts, site, bodies)
+    return Snapshot(key, uuid.uuid4().hex, files, facts, site, bodies, content)
 
 
 def patched(snapshot: Snapshot, files: dict[str, Stamp], also: Iterable[str], root: Path,
@@ -119,7 +120,7 @@ def save(path: Path, snapshot: Snapshot) -> None:
     """Write without bodies (the Markdown cache has them), atomically."""
     site = snapshot.site
     stories = {lang: {slug: replace(v, body="") for slug, v in versions.items()} for lang, versions in site.stories.items()}
-    lean = replace(snapshot, site=replace(site, stories=stories))
+    lean = replace(snapshot, site=replace(site, stories=stories), content=None)
     write_record(path, VERSION, lean)
 
 

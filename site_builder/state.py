@@ -24,7 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import snapshot, translation_facts
+from site_builder import load, snapshot, translation_facts
+from site_builder.assemble import Assembly
 from site_builder.config import BuildOptions
 from site_builder.load import Content, Stamp, shown_path, source_stamps, source_stamps_at
 from site_builder.markup import MarkdownCache
@@ -137,6 +138,11 @@ class BuildState:
     unsaved: set[str] = field(default_factory=set)  # of "snapshot", "records", "fingerprint"
     last: Fingerprint | None = field(default=None, repr=False)  # the fingerprint on disk, once read
     last_read: bool = field(default=False, repr=False)  # (read once: a damaged one is noted once)
+    assembly: Assembly | None = None  # serve: what assemble made of each story (assemble.Assembly)
+
+    def __post_init__(self) -> None:
+        if self.in_memory and self.assembly is None:
+            self.assembly = Assembly()
 
     @classmethod
     def watched(cls, options: BuildOptions) -> BuildState:
@@ -231,11 +237,34 @@ class BuildState:
 
     def take_snapshot(self, files: dict[str, Stamp], content: Content, site: Site,
                       bodies: MarkdownCache) -> Snapshot | None:
-        """A snapshot of the Site just assembled (None when nothing is cached)."""
+        """A snapshot of the Site just assembled (None when nothing is cached); in `serve` it
+        keeps the loaded files too, for `reloaded_content`."""
         if not self.cached:
             return None
         return snapshot.take(self.snapshot_key(), files, content.stories, shown_path(self.options.content), site,
-                             bodies.identity)
+                             bodies.identity, content if self.in_memory else None)
+
+    def edited(self, files: dict[str, Stamp]) -> tuple[set[str], set[str]]:
+        """The stories (slugs) and entities (ids) whose files changed since the last good build."""
+        before = self.files or {}
+        slugs, ids = set(), set()
+        for rel in files.keys() | before.keys():
+            if files.get(rel) == before.get(rel):
+                continue
+            folder, _, name = rel.partition("/")
+            if folder == "stories" and (match := load.STORY_NAME_RE.match(name)):
+                slugs.add(match["slug"])
+            elif folder in load.FOLDER_TYPES and name.endswith(".yaml"):
+                ids.add(name[:-5])
+        return slugs, ids
+
+    def reloaded_content(self, files: dict[str, Stamp]) -> Content | None:
+        """`serve`: the content of the last good build with only the files changed since read
+        again (load.reloaded); None when it must be loaded afresh."""
+        taken = self.snapshot
+        if not self.in_memory or taken is None or taken.content is None or taken.key != self.snapshot_key():
+            return None
+        return load.reloaded(taken.content, taken.files, files, self.options.content, shown_path(self.options.content))
 
     def snapshot_key(self) -> str:
         o = self.options

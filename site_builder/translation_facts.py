@@ -20,16 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from site_builder.config import ENTITY_TYPES
 from site_builder.errors import Problem
-from site_builder.load import STORY_NAME_RE, Stamp, load_entity, load_story
+from site_builder.load import FOLDER_TYPES, STORY_NAME_RE, Stamp, changed_sources, load_entity, load_story
 from site_builder.model import Site
 from site_builder.original_text import text_digest
 from site_builder.records import read_record, write_record
-from site_builder.schema import ID_RE
 
 VERSION = 1
-FOLDER_TYPES = {folder: type_ for type_, folder in ENTITY_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -99,28 +96,11 @@ def patched(facts: Facts, files: dict[str, Stamp], root: Path, shown_root: str) 
     changed = {rel for rel in files.keys() | facts.files.keys() if files.get(rel) != facts.files.get(rel)}
     if not changed:
         return facts
-    if "site.yaml" in changed:
+    sources = changed_sources(changed, facts.languages)
+    if sources is None:
         return None
-    slugs: set[str] = set()
-    entity_files: set[str] = set()
-    for rel in changed:
-        folder, _, name = rel.partition("/")
-        if "/" in name or not name:
-            continue  # not a source: the loader reads the top of each folder only
-        if folder == "stories":
-            match = STORY_NAME_RE.match(name)
-            if not match:
-                if name.endswith((".md", ".markdown")):
-                    return None  # misnamed: a problem the full load reports
-                continue
-            if match.group("lang") not in facts.languages or not ID_RE.match(match.group("slug")):
-                return None
-            slugs.add(match.group("slug"))
-        elif folder in FOLDER_TYPES:
-            if name.endswith(".yml") or (name.endswith(".yaml") and not ID_RE.match(name[:-5])):
-                return None
-            if name.endswith(".yaml"):
-                entity_files.add(rel)
+    slugs = {STORY_NAME_RE.match(rel[len("stories/"):]).group("slug") for rel in sources.stories}
+    entity_files = sources.entities
     stories, entities = dict(facts.stories), dict(facts.entities)
     for slug in sorted(slugs):
         story = _story(facts, files, root, shown_root, slug)

@@ -64,6 +64,13 @@ EDITS = [
     ("template", lambda r: replace_once(r / "templates/story.html", r'<article class="story"', '<article class="story edited"')),
     ("base template", lambda r: replace_once(r / "templates/base.html", r"<main ", "<main data-edited ")),
     ("catalog", lambda r: replace_once(r / "templates/locale/zh/LC_MESSAGES/messages.po", r'^msgstr "时间线"', 'msgstr "大事记"')),
+    ("new entity", lambda r: (r / "content/people/zz-new-person.yaml").write_text("name: {en: A New Person, zh: 新人}\n", "utf-8")),
+    ("story names the new entity", lambda r: replace_once(stories(r, "en")[21], r"^people: \[", "people: [zz-new-person, ")),
+    ("story no longer names it", lambda r: replace_once(stories(r, "en")[21], r"^people: \[zz-new-person, ", "people: [")),
+    ("deleted entity", lambda r: (r / "content/people/zz-new-person.yaml").unlink()),
+    ("new translation", lambda r: untranslated(r).with_name(untranslated(r).name.replace(".en.md", ".zh.md"))
+     .write_text("---\ntitle: 新译的标题\n---\n", "utf-8")),
+    ("made a draft", lambda r: replace_once(stories(r, "en")[23], r"^date: ", "draft: true\ndate: ")),
     ("new story", lambda r: shutil.copy(stories(r, "en")[15], r / "content/stories/2031-05-05-a-new-story.en.md")),
     ("deleted story", lambda r: [p.unlink() for p in sorted((r / "content/stories").glob(stories(r, "en")[17].name.replace(".en.md", ".*.md")))]),
     ("renamed story", lambda r: [p.rename(r / "content/stories" / ("2031-06-06-renamed" + p.name[p.name.index("."):]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,11 @@ from conftest import STORY_EN, build, clean_tree, options, tree
 from site_builder import build as build_module
 from site_builder import search
 from site_builder import write as write_module
-from site_builder.build import BuildState
+from site_builder.assemble import Assembly, assemble
+from site_builder import build as pipeline
+from site_builder.build import BuildState, FirstPages
 from site_builder.errors import ContentError
+from site_builder.load import load_content, shown_path
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -218,3 +222,95 @@ def test_replaced_pages_are_deleted_by_another_process(make_site, tmp_path, monk
             break
         time.sleep(0.05)
     assert left == []
+
+
+CONTENT_EDITS = [kind for kind in EDITS if kind not in ("template", "base template", "catalog", "static")]
+
+
+@pytest.mark.parametrize("kind", CONTENT_EDITS)
+def test_serve_reads_again_only_the_files_that_changed_and_assembles_as_a_full_load(make_site, kind):
+    """`serve` keeps the loaded files and re-reads those whose stamps changed (load.reloaded),
+    and assemble reuses the stories whose files it had (assemble.Assembly): after the edit the
+    content must equal a fresh load and the model a fresh assemble (the chain of many edits in
+    one serve session: test_corpus_incremental.py)."""
+    root = make_site()
+    opts = options(root)
+    memory = BuildState.watched(opts)
+    build(root, state=memory)
+    first = root / "content/stories/gbsa-centre.en.md"  # a body swapped in first: the snapshot is older
+    first.write_text(first.read_text("utf-8") + "\nAn earlier paragraph.\n", "utf-8")
+    memory.note([str(first.resolve())])
+    build(root, state=memory)
+    before = memory.snapshot.content
+    EDITS[kind](root)
+    memory.note(str(p.resolve()) for p in (root / "content").rglob("*"))  # more than changed: stamps decide
+    files = memory.content_files()
+    content = memory.reloaded_content(files)
+    fresh = load_content(opts.content, shown_path(opts.content))
+    if kind == "site.yaml":
+        assert content is None, "site.yaml changed: everything must be loaded again"
+        return
+    since = memory.snapshot.files
+    changed = {f"{shown_path(opts.content)}/{rel}" for rel in files if files[rel] != since.get(rel)}
+    assert content == fresh
+    old = {f.path: f for f in before.stories + before.entities}
+    assert {f.path for f in content.stories + content.entities if old.get(f.path) is not f} == changed
+    assert len(changed) <= 2
+    taken = memory.snapshot
+    build(root, state=memory)
+    if memory.snapshot is not taken:  # assembled, not a body swapped into the snapshot's site
+        assert memory.snapshot.site == assemble(fresh)
+        assert memory.snapshot.content == fresh
+    else:
+        assert "body" in kind
+
+
+def test_assemble_reuses_only_stories_whose_files_it_had():
+    content = load_content(Path(__file__).resolve().parent.parent / "content", "content")
+    memo = Assembly()
+    site = assemble(content, memo=memo)
+    first = dict(memo.stories)
+    story = next(f for f in content.stories if f.lang == "en")
+    edited = replace(story, fields={**story.fields, "title": replace(story.fields["title"])})  # equal, but a new object
+    again = assemble(replace(content, stories=[edited if f is story else f for f in content.stories]), memo=memo)
+    assert again == site
+    remade = [slug for slug, made in memo.stories.items() if made is not first[slug]]
+    assert remade == [story.slug]
+    named = next(f for f in content.stories if f.fields.get("people")).fields["people"][0].id
+    other = replace(content, entities=[replace(e, id="zz-renamed") if e.id == named else e for e in content.entities])
+    with pytest.raises(ContentError):  # whatever named the old id is unknown now: nothing reused hides it
+        assemble(other, memo=memo)
+    assert memo.stories.keys() == first.keys() and [s for s in memo.stories if memo.stories[s] is not first[s]] == remade
+
+
+def test_serve_writes_the_edited_story_and_the_pages_shown_before_the_rest(make_site, tmp_path):
+    """`serve` puts the edited story's pages, and the story and entity pages browsers show, in
+    place before rendering the rest (build.FirstPages); the whole build still equals a clean one."""
+    root = make_site()
+    memory = BuildState.watched(options(root))
+    build(root, state=memory)
+    seen = {}
+
+    def ready(files):  # at this moment the other pages are not rendered yet
+        seen["files"] = sorted(files)
+        seen["story"] = (root / "public/en/stories/new-door/index.html").read_text("utf-8")
+        seen["place"] = (root / "public/en/places/chongqing/index.html").read_text("utf-8")
+        seen["archive"] = (root / "public/en/stories/index.html").read_text("utf-8")
+
+    EDITS["title"](root)
+    memory.note([str((root / "content/stories/new-door.en.md").resolve())])
+    shown = frozenset({"/en/places/chongqing/", "/en/people/kang-sungcheon/index.html", "/zh/timeline/"})
+    pipeline.build(options(root), state=memory, first=FirstPages(shown, ready))
+    # those that changed: the story in both languages (untranslated, the Chinese page shows
+    # the English title), the place's page shown in English; not the person's (it does not
+    # list the story), nor the timeline (not a story or entity page)
+    assert seen["files"] == ["en/places/chongqing/index.html", "en/stories/new-door/index.html",
+                             "zh/stories/new-door/index.html"]
+    assert "open a door" in seen["story"] and "open a door" in seen["place"]
+    assert "open a door" not in seen["archive"]  # written with the rest, afterwards
+    assert "open a door" in (root / "public/en/stories/index.html").read_text("utf-8")
+    search.settle(memory)
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    seen.clear()
+    pipeline.build(options(root), state=memory, first=FirstPages(shown, ready))  # nothing changed: nothing early
+    assert seen == {}

@@ -121,3 +121,18 @@ def test_a_save_while_the_index_is_made_is_built_without_waiting_for_it(make_sit
     finally:
         release.set()
         loop.stop()
+
+
+def test_pages_a_build_wrote_first_are_served_while_it_runs(make_site):
+    """While a build runs, requests wait for it, but for the pages it wrote first (their
+    browsers are told to reload) and, when it changes no template, the static files."""
+    root = make_site()
+    loop = RebuildLoop(options(root), reload=lambda paths: None, log=lambda line: None, changes=Watcher())
+    told = []
+    loop.reload_showing = told.append
+    loop.first_ready(["en/stories/gbsa-centre/index.html"])
+    assert told == [["/en/stories/gbsa-centre/index.html", "/en/stories/gbsa-centre/"]]
+    assert loop.serves_now("/en/stories/gbsa-centre/") and loop.serves_now("/en/stories/gbsa-centre/index.html")
+    assert not loop.serves_now("/en/stories/new-door/") and not loop.serves_now("/static/site.css")
+    loop.statics_kept = True
+    assert loop.serves_now("/static/site.css") and not loop.serves_now("/en/stories/")
