@@ -39,9 +39,7 @@ def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int,
     shutil.rmtree(work, ignore_errors=True)
     try:
         for key, sources in views.items():
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            write_views(sources, work / str(key) / "site")
+            write_views(sources, work / str(key) / "site", cancel)
         results = run(work, sorted(views), out, jobs, cancel)
         return {key: read_bundle(work / str(key) / "bundle", out) for key in results}
     finally:
@@ -49,11 +47,13 @@ def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int,
             discard(work, out, later=sum(map(len, views.values())) > 500)
 
 
-def write_views(sources: dict[str, Path], site: Path) -> None:
+def write_views(sources: dict[str, Path], site: Path, cancel: threading.Event | None = None) -> None:
     """What Pagefind is given: each page's view (pagefind_view.py), the same index for a
-    fraction of the bytes to parse."""
+    fraction of the bytes to parse. Raises Cancelled once `cancel` is set."""
     made: set[Path] = set()
-    for file, source in sources.items():
+    for n, (file, source) in enumerate(sources.items()):
+        if n % 100 == 0 and cancel is not None and cancel.is_set():
+            raise Cancelled()
         target = site / file
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)

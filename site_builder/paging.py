@@ -125,8 +125,15 @@ class Lists:
 
     def tag(self, lang: str, tag: str) -> tuple[int, list[list[StoryVersion]]]:
         """(how many stories have the tag, the pages of them)."""
+        def group() -> dict[str, list[StoryVersion]]:  # every tag's stories, in one pass
+            tagged: dict[str, list[StoryVersion]] = {}
+            for version in self.site.stories[lang].values():
+                for name in version.tags:
+                    tagged.setdefault(name, []).append(version)
+            return tagged
+
         def make():
-            tagged = [v for v in self.site.stories[lang].values() if tag in v.tags]
+            tagged = self._once(("tags", lang), group).get(tag, [])
             return len(tagged), split(tagged, self.size)
         return self._once(("tag", lang, tag), make)
 

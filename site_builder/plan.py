@@ -103,13 +103,12 @@ class Planner:
                 Route(urls.not_found(lang), "not_found", lang),
             ]
             for tag in sorted({t for v in versions.values() for t in v.tags}):
-                count = self.lists.count("tag", lang, tag)
-                routes += [Route(page_url(urls.tag(lang, tag), n), "tag", lang, tag, deps=(heads, str(count)) if count > 1 else (heads,), page=n)
-                           for n in range(1, count + 1)]
+                routes += self.tag_routes(lang, tag)
             routes += [self.story_route(lang, slug) for slug in versions]
-            for type_ in ENTITY_ORDER:
-                ids = [e.id for e in site.entities_of(type_)]
-                routes.append(Route(urls.entity_index(lang, type_), "entity_index", lang, type_, deps=(heads, digest(ids))))
+            counts = self.site.mentions[lang]
+            for type_ in ENTITY_ORDER:  # names (looked up) and how many stories name each
+                named = [(e.id, len(counts.get(e.id, ()))) for e in site.entities_of(type_)]
+                routes.append(Route(urls.entity_index(lang, type_), "entity_index", lang, type_, deps=(digest(named),)))
             for entity in site.entities.values():
                 deps = self.entity_deps(lang, entity)
                 routes += self.entity_routes(lang, entity, deps)
@@ -166,6 +165,15 @@ class Planner:
         def shown(chunk: list) -> str:
             return digest(*((i.story if kind == "timeline" else i).head_digest for i in chunk))
         return [Route(page_url(first, n), kind, lang, deps=(shared, shown(chunk)), page=n) for n, chunk in enumerate(chunks, 1)]
+
+    def tag_routes(self, lang: str, tag: str) -> list[Route]:
+        """A topic's page, or pages: each depends on the heads of the stories it shows, how
+        many there are, and how many pages the topic has in every language (the switch)."""
+        total, pages = self.lists.tag(lang, tag)
+        counts = str([self.lists.count("tag", other, tag) for other in self.config.languages])
+        return [Route(page_url(urls.tag(lang, tag), n), "tag", lang, tag,
+                      deps=(digest(*(v.head_digest for v in chunk)), str(total), counts), page=n)
+                for n, chunk in enumerate(pages, 1)]
 
     def entity_routes(self, lang: str, entity: Entity, deps: tuple[str, ...]) -> list[Route]:
         """An entity's page, or its pages when its stories or events are split; a split

@@ -30,12 +30,14 @@ from site_builder import edited, search, urls
 from site_builder.build import BuildOptions, BuildState, FirstPages, build, shown_path
 from site_builder.errors import ContentError
 from site_builder.faults import EnvironmentFailure, describe
+from site_builder.state import SLOW_TO_WRITE
 from site_builder.load import is_source_name
 
 SETTLE_MS = 30  # without a further change for this long, a burst of saves is over
 LONGEST_BURST_MS = 1000  # rebuild after this long even while changes keep coming
 WAKE_MS = 100  # the watcher looks up this often without changes (to learn it should stop)
-FLUSH_AFTER = 1.0  # seconds without a build before the page records are written to disk
+FLUSH_AFTER = 1.0  # seconds without a build before the search index and page records are brought up to date
+SNAPSHOT_AFTER = 10.0  # ... and before the model's snapshot is written too (state.SLOW_TO_WRITE)
 BUILD_WAIT = 30.0  # longest a request (or the first build) waits
 IN_PLACE = (".css", ".png", ".jpg", ".jpeg", ".gif")  # livereload.js refreshes these without a reload
 
@@ -98,15 +100,16 @@ class Indexer:
         self.thread: threading.Thread | None = None
         self.failed = False  # not tried again until the next build
 
-    def start(self) -> None:
+    def start(self, later: tuple[str, ...]) -> None:
+        """Start unless running; `later`: what it leaves unsaved (state.SLOW_TO_WRITE)."""
         if not self.failed and (self.thread is None or not self.thread.is_alive()):
             self.cancel.clear()
-            self.thread = threading.Thread(target=self.settle, name="serve-index", daemon=True)
+            self.thread = threading.Thread(target=self.settle, args=(later,), name="serve-index", daemon=True)
             self.thread.start()
 
-    def settle(self) -> None:
+    def settle(self, later: tuple[str, ...]) -> None:
         try:
-            search.settle(self.state, self.cancel)
+            search.settle(self.state, self.cancel, later)
         except Exception as bad:  # a full disk, or a bug: said once, and serving goes on
             self.failed = True
             detail = describe(bad) if isinstance(bad, OSError) else traceback.format_exc().rstrip()
@@ -166,8 +169,11 @@ class RebuildLoop:
                                     debounce=LONGEST_BURST_MS, step=SETTLE_MS, stop_event=self.stopped,
                                     rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
             self.watching.set()  # the first pass, changes or not, means the watch is in place
-            if not changes and self.state.unsaved and time.monotonic() - self.last_build > FLUSH_AFTER:
-                self.indexer.start()  # idle: the search index, then records on disk for a later `build`
+            idle, pending = time.monotonic() - self.last_build, self.state.unsaved
+            if not changes and pending and idle > SNAPSHOT_AFTER:
+                self.indexer.start(())  # idle for long: the model's snapshot too
+            elif not changes and pending - set(SLOW_TO_WRITE) and idle > FLUSH_AFTER:
+                self.indexer.start(SLOW_TO_WRITE)  # idle: the search index, then records on disk for a later `build`
             if changes:
                 self.indexer.stop()  # a save does not wait for the index: it is made again once idle
                 self.state.note(path for _, path in changes)

@@ -231,10 +231,11 @@ def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs:
     return files
 
 
-def settle(state: BuildState, cancel: threading.Event | None = None) -> None:
+def settle(state: BuildState, cancel: threading.Event | None = None, later: tuple[str, ...] = ()) -> None:
     """`serve`, idle: bring the index up to date if a build left it behind, then write what
-    the state remembers (the records then include the new bundles). Once `cancel` is set
-    (a save arrived) it stops as soon as it can, leaving both for the next time."""
+    the state remembers (the records then include the new bundles), but for what is named in
+    `later`. Once `cancel` is set (serve: a save arrived) it stops as soon as it can, leaving
+    the rest for the next time."""
     from site_builder import pagefind_run
 
     if "search" in state.unsaved and state.records is not None and state.snapshot is not None:
@@ -242,8 +243,7 @@ def settle(state: BuildState, cancel: threading.Event | None = None) -> None:
             refresh(state.snapshot.site, state.options.out, state.records, state.options.jobs, cancel)
         except pagefind_run.Cancelled:
             return
-    if cancel is None or not cancel.is_set():
-        state.flush()
+    state.flush(cancel, later)
 
 
 def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None,

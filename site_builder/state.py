@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,9 @@ from site_builder.records import read_record, write_record
 from site_builder.snapshot import Snapshot
 from site_builder.urls import file_of
 
+# What `serve` writes only once it has been idle for long (rebuild.SNAPSHOT_AFTER) or stops:
+# pickling the model takes seconds at 10,000 stories, and a save arriving meanwhile waits.
+SLOW_TO_WRITE = ("snapshot",)
 RECORDS_VERSION = 3
 FINGERPRINT_VERSION = 3
 # Modules whose code does not shape the output: every other module of the package does,
@@ -330,16 +334,28 @@ class BuildState:
         if self.changed is not None:
             self.changed.update(paths)
 
-    def flush(self) -> None:
-        """Write what is remembered but not yet on disk (`serve`: search.settle() first)."""
-        if "snapshot" in self.unsaved and self.snapshot is not None:
+    def flush(self, cancel: threading.Event | None = None, later: tuple[str, ...] = ()) -> None:
+        """Write what is remembered but not yet on disk (`serve`: search.settle() first).
+        Once `cancel` is set (serve: a save arrived) it stops before the next file; the rest,
+        and what is named in `later`, stays unsaved for the next time."""
+        def part(name: str, ready: bool) -> bool:
+            return (name in self.unsaved and name not in later and ready
+                    and not (cancel is not None and cancel.is_set()))
+
+        if part("snapshot", self.snapshot is not None):
             snapshot.save(self.snapshot_path(), self.snapshot)
             self.save_facts(self.snapshot.files, self.snapshot.site)
-        if "records" in self.unsaved and self.records is not None:
+            self.unsaved.discard("snapshot")
+        if part("records", self.records is not None):
             write_record(self.records_path(), RECORDS_VERSION, self.records)
-        if "fingerprint" in self.unsaved and self.files is not None:
+            self.unsaved.discard("records")
+        if part("fingerprint", self.files is not None):
             fingerprint = self.fingerprint if not self.in_memory and self.fingerprint else self.input_fingerprint(self.files)
             directories = output_directories(map(file_of, self.records.pages)) if self.records else ()
             output = directory_times(self.options.out, directories) or ""
             write_record(self.fingerprint_path(), FINGERPRINT_VERSION, Fingerprint(fingerprint, self.pages, directories, output))
-        self.unsaved.clear()
+            self.unsaved.discard("fingerprint")
+        if (cancel is None or not cancel.is_set()) and not later:
+            self.unsaved.clear()
+        elif not cancel or not cancel.is_set():
+            self.unsaved -= {"search"}  # (settle has made the index when it flushes)

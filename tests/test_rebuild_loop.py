@@ -14,6 +14,7 @@ from watchfiles import Change
 from conftest import STORY_EN, options
 from site_builder import pagefind_run, rebuild
 from site_builder.rebuild import RebuildLoop
+from site_builder.state import SLOW_TO_WRITE
 
 STORY = "content/stories/gbsa-centre.en.md"
 WAIT = 120.0
@@ -113,9 +114,9 @@ def test_a_save_while_the_index_is_made_is_built_without_waiting_for_it(make_sit
         assert "opened save 1 of a centre" in shown(root)
         release.set()
         deadline = time.monotonic() + WAIT
-        while loop.state.unsaved and time.monotonic() < deadline:
+        while loop.state.unsaved - set(SLOW_TO_WRITE) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not loop.state.unsaved, "the index was not made once serve was idle again"
+        assert loop.state.unsaved <= set(SLOW_TO_WRITE), "the index was not made once serve was idle again"
         assert len(entered) >= 2  # the stopped run and the one that finished
         assert (root / "public/pagefind/pagefind-entry.json").is_file()
     finally:

@@ -239,8 +239,10 @@ def test_serve_stops_indexing_when_a_save_arrives_and_indexes_later(make_site, m
     assert not (root / "public/pagefind").exists() and "search" in memory.unsaved  # left for later
     assert not [p.name for p in root.iterdir() if p.name.startswith(".public.search")], "work directory left"
     monkeypatch.setattr(pagefind_run, "written_out", real)
-    search.settle(memory, threading.Event())
-    assert entry(root / "public")["languages"]["en"]["page_count"] == 7 and not memory.unsaved
+    search.settle(memory, threading.Event(), ("snapshot",))  # as serve, idle: all but the snapshot
+    assert entry(root / "public")["languages"]["en"]["page_count"] == 7 and memory.unsaved == {"snapshot"}
+    search.settle(memory)  # as serve, idle for long, or stopping
+    assert not memory.unsaved
 
 
 def pagefind_children() -> set[int]:
