@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder import load, snapshot, translation_facts
+from site_builder import load, reread, snapshot, translation_facts
 from site_builder.assemble import Assembly
 from site_builder.config import BuildOptions
 from site_builder.load import Content, Stamp, shown_path, source_stamps, source_stamps_at
@@ -258,17 +258,17 @@ class BuildState:
             folder, _, name = rel.partition("/")
             if folder == "stories" and (match := load.STORY_NAME_RE.match(name)):
                 slugs.add(match["slug"])
-            elif folder in load.FOLDER_TYPES and name.endswith(".yaml"):
+            elif folder in reread.FOLDER_TYPES and name.endswith(".yaml"):
                 ids.add(name[:-5])
         return slugs, ids
 
     def reloaded_content(self, files: dict[str, Stamp]) -> Content | None:
         """`serve`: the content of the last good build with only the files changed since read
-        again (load.reloaded); None when it must be loaded afresh."""
+        again (reread.reloaded); None when it must be loaded afresh."""
         taken = self.snapshot
         if not self.in_memory or taken is None or taken.content is None or taken.key != self.snapshot_key():
             return None
-        return load.reloaded(taken.content, taken.files, files, self.options.content, shown_path(self.options.content))
+        return reread.reloaded(taken.content, taken.files, files, self.options.content, shown_path(self.options.content))
 
     def snapshot_key(self) -> str:
         o = self.options

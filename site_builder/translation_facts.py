@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from site_builder.errors import Problem
-from site_builder.load import FOLDER_TYPES, STORY_NAME_RE, Stamp, changed_sources, load_entity, load_story
+from site_builder.load import STORY_NAME_RE, Stamp, load_entity, load_story
+from site_builder.reread import FOLDER_TYPES, changed_sources
 from site_builder.model import Site
 from site_builder.original_text import text_digest
 from site_builder.records import read_record, write_record
