@@ -28,7 +28,7 @@ from pathlib import Path
 
 from site_builder import collector, faults, search, translations, trust
 from site_builder.assemble import assemble
-from site_builder.config import ENTITY_TYPES, BuildOptions
+from site_builder.config import BuildOptions
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet, environments, load_catalogs
 from site_builder.load import Stamp, load_content, shown_path
@@ -37,6 +37,7 @@ from site_builder.model import Site
 from site_builder.parallel import map_jobs
 from site_builder.plan import Plan, Planner, Route, StoryOrder, plan_pages
 from site_builder.render import Renderer
+from site_builder.reread import FOLDER_TYPES
 from site_builder.snapshot import Snapshot
 from site_builder.state import BuildState, PageRecord, PageRecords, PatchedSite
 from site_builder.trust import UnreadableCache
@@ -180,10 +181,9 @@ def first_routes(site: Site, planner: Planner, edited: tuple[set[str], set[str]]
     languages = site.config.languages
     wanted = [(lang, "story", slug) for slug in sorted(edited[0]) for lang in languages]
     wanted += [(lang, "entity", i) for i in sorted(edited[1]) for lang in languages]
-    folders = {folder: type_ for type_, folder in ENTITY_TYPES.items()}
     for path in sorted(shown):
         found = SHOWN_PAGE.fullmatch(path.lstrip("/"))
-        if found and found["lang"] in languages and (found["folder"] == "stories" or found["folder"] in folders):
+        if found and found["lang"] in languages and (found["folder"] == "stories" or found["folder"] in FOLDER_TYPES):
             wanted.append((found["lang"], "story" if found["folder"] == "stories" else "entity", found["key"]))
     routes = {}
     for lang, kind, key in wanted:

@@ -249,18 +249,16 @@ class BuildState:
                              bodies.identity, content if self.in_memory else None)
 
     def edited(self, files: dict[str, Stamp]) -> tuple[set[str], set[str]]:
-        """The stories (slugs) and entities (ids) whose files changed since the last good build."""
+        """The stories (slugs) and entities (ids) whose files changed since the last good build
+        (none when site.yaml or a misnamed file changed: everything is rebuilt then anyway)."""
         before = self.files or {}
-        slugs, ids = set(), set()
-        for rel in files.keys() | before.keys():
-            if files.get(rel) == before.get(rel):
-                continue
-            folder, _, name = rel.partition("/")
-            if folder == "stories" and (match := load.STORY_NAME_RE.match(name)):
-                slugs.add(match["slug"])
-            elif folder in reread.FOLDER_TYPES and name.endswith(".yaml"):
-                ids.add(name[:-5])
-        return slugs, ids
+        languages = self.snapshot.site.config.languages if self.snapshot else ()
+        changed = reread.changed_sources((rel for rel in files.keys() | before.keys() if files.get(rel) != before.get(rel)),
+                                         languages)
+        if changed is None:
+            return set(), set()
+        slugs = {load.STORY_NAME_RE.match(rel[len("stories/"):])["slug"] for rel in changed.stories}
+        return slugs, {rel.rpartition("/")[2][:-len(".yaml")] for rel in changed.entities}
 
     def reloaded_content(self, files: dict[str, Stamp]) -> Content | None:
         """`serve`: the content of the last good build with only the files changed since read
@@ -355,7 +353,5 @@ class BuildState:
             output = directory_times(self.options.out, directories) or ""
             write_record(self.fingerprint_path(), FINGERPRINT_VERSION, Fingerprint(fingerprint, self.pages, directories, output))
             self.unsaved.discard("fingerprint")
-        if (cancel is None or not cancel.is_set()) and not later:
-            self.unsaved.clear()
-        elif not cancel or not cancel.is_set():
-            self.unsaved -= {"search"}  # (settle has made the index when it flushes)
+        if cancel is None or not cancel.is_set():
+            self.unsaved &= set(later)  # the rest is written (and settle has made the index)
