@@ -86,6 +86,16 @@ def most_mentioned_person(stories: Path) -> str:
     return counts.most_common(1)[0][0]
 
 
+def in_last_block(marker: Callable[[int], str]) -> Callable[[str, int], str]:
+    """A child template shows only what is inside its blocks: the marker goes just before the
+    last `{% endblock %}` (the previous edit's marker taken out first)."""
+    def change(text: str, n: int) -> str:
+        text = re.sub(r"<!-- serve edit \d+ -->\n", "", text)
+        end = text.rindex("{% endblock %}")
+        return text[:end] + marker(n) + "\n" + text[end:]
+    return change
+
+
 def edits(work: Path) -> tuple[list[Edit], Path]:
     """The kinds of edit, and the edited story's English page."""
     stories = work / "content/stories"
@@ -121,10 +131,10 @@ def edits(work: Path) -> tuple[list[Edit], Path]:
         Edit("entity name (most-mentioned person)", person_file,
              lambda t, n: re.sub(r"^name: \{en: [^,}]*", f"name: {{en: {person_name} Edit{n}", t, count=1, flags=re.M),
              work / "public/en/people" / person / "index.html", lambda n: f"{person_name} Edit{n}", 1000, 3000),
-        Edit("template (story.html)", work / "templates/story.html", lambda t, n: t + f"\n{{# {n} #}}<!-- serve edit {n} -->\n",
+        Edit("template (story.html)", work / "templates/story.html", in_last_block(lambda n: f"<!-- serve edit {n} -->"),
              page, lambda n: f"<!-- serve edit {n} -->", 1000, 0),
-        Edit("template (base.html)", work / "templates/base.html", lambda t, n: t + f"\n<!-- serve edit {n} -->\n",
-             page, lambda n: f"<!-- serve edit {n} -->", 1000, 0),
+        Edit("template (base.html)", work / "templates/base.html", lambda t, n: t + f"\n<!-- serve base edit {n} -->\n",
+             page, lambda n: f"<!-- serve base edit {n} -->", 1000, 0),
     ], page
 
 
@@ -209,16 +219,21 @@ def main() -> int:
                 absent, marker = marker.startswith("!"), marker.removeprefix("!").encode()
                 while (marker in edit.page.read_bytes()) == absent:
                     if time.perf_counter() - saved > 120:
-                        raise SystemExit(f"{edit.kind}: the page was not rewritten within 120 s")
+                        print(f"  {edit.kind}: the page was not rewritten within 120 s", flush=True)
+                        break
                     time.sleep(0.002)
-                own.append((time.perf_counter() - saved) * 1000)
+                else:
+                    own.append((time.perf_counter() - saved) * 1000)
+                if len(own) < n:
+                    break  # this kind failed: the next kind
                 when, logged = wait_for(rf"{re.escape(edit.file.name)} changed", 120)
                 whole.append((when - saved) * 1000)
                 found = re.search(r"(\d+) written", logged)
                 written.append(int(found.group(1)) if found else 0)
                 print(f"  {edit.kind}, edit {n}: own page {own[-1]:7.0f} ms, all pages {whole[-1]:7.0f} ms "
                       f"({written[-1]} files written)", flush=True)
-            rows.append((edit, own, whole, written))
+            if own:
+                rows.append((edit, own, whole, written))
     finally:
         server.terminate()
         server.wait(30)

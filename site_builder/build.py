@@ -139,8 +139,9 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
         status = translations.for_build(source.site, options.content, options.templates, options.cache_dir, options.write)
         planner = Planner(source.site, StoryOrder.of(source.site), status)
         renderer = renderer_for(source.site, planner, catalogs, bodies, options)
-        if first is not None and previous is not None and options.write and patched is None:
-            # (not after a body edit: the edited story's pages are all it renders anyway)
+        if first is not None and previous is not None and options.write and (patched is None or not patched.slugs):
+            # (not after a body edit: the edited story's pages are all it renders anyway; a
+            # template or catalog edit leaves the content as it was: the shown pages first)
             edited = state.edited(files)
             write_first(renderer, first_routes(source.site, planner, edited, first.shown), options.out, first.ready)
             report.lap("first pages")

@@ -22,6 +22,7 @@ from pathlib import Path
 from site_builder import datafiles, markup, urls
 from site_builder.i18n import CatalogSet
 from site_builder.model import Entity, Site, StoryVersion, story_state
+from site_builder.dossier import KEY_DATES
 from site_builder.paging import ENTITY_ORDER, Lists, page_url
 from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
 from site_builder.translations import Status
@@ -30,6 +31,7 @@ from site_builder.urls import file_of
 __all__ = ["ENTITY_ORDER", "Plan", "Planner", "Route", "StoryOrder", "plan_pages"]
 # For sharing pages out between processes (`Planner.cost`): a list page's time per story
 # it lists, in story pages, measured at 10k stories.
+ENTITY_FACTS = 2  # entity_deps starts with the entity's own digest and its structure's, then the heads
 COST_PER_STORY = {"timeline": 0.33, "archive": 0.1, "feed": 0.045, "sitemap": 0.04, "tag": 0.01,
                   "entity_index": 0.01, "home": 0.002, "tags": 0.002}
 
@@ -177,14 +179,35 @@ class Planner:
 
     def entity_routes(self, lang: str, entity: Entity, deps: tuple[str, ...]) -> list[Route]:
         """An entity's page, or its pages when its stories or events are split; a split
-        timeline adds the page its 'See on the timeline' link goes to."""
+        timeline adds the page its 'See on the timeline' link goes to. `deps`: entity_deps.
+        A split entity's pages do not depend on every story's head (a title edit would render
+        all thirty pages of a popular person again) but each on what it shows: its chunk of
+        stories and events, and what the dossier on every page shows (dossier_key)."""
+        placed = ()  # where the entity and its events are on a split timeline
         if self.lists.count("timeline", lang) > 1:
-            deps = (*deps, str(self.lists.timeline_page_of(lang, entity.id)),
-                    self.lists.event_pages(lang, self.site.entity_events[lang].get(entity.id, ())))
+            placed = (str(self.lists.timeline_page_of(lang, entity.id)),
+                      self.lists.event_pages(lang, self.site.entity_events[lang].get(entity.id, ())))
         count = self.lists.count("entity", lang, entity.id)
         first = urls.entity(lang, entity)
-        return [Route(page_url(first, n), "entity", lang, entity.id, deps=(*deps, str(count)) if count > 1 else deps, page=n)
-                for n in range(1, count + 1)]
+        if count == 1:
+            return [Route(first, "entity", lang, entity.id, deps=(*deps, *placed))]
+        versions = self.site.stories[lang]
+        shared = (*deps[:ENTITY_FACTS], *placed, self.dossier_key(lang, entity), str(count))
+        return [Route(page_url(first, n), "entity", lang, entity.id, page=n,
+                      deps=(*shared, digest(*(v.head_digest for v in stories)),
+                            digest(*(versions[e.story].head_digest for e in events))))
+                for n, (stories, events) in enumerate(zip(*self.lists.entity(lang, entity.id)), 1)]
+
+    def dossier_key(self, lang: str, entity: Entity) -> str:
+        """What the dossier every page of an entity shows takes from its stories: how many,
+        the first and last date, the entities they name (its 'named with it'), and the key
+        dates (date and title)."""
+        versions = self.site.stories[lang]
+        events = self.site.entity_events[lang].get(entity.id, ())
+        first, last = KEY_DATES
+        key_events = events if len(events) <= first + last else [*events[:first], *events[-last:]]
+        return digest([(slug, versions[slug].date, versions[slug].mentions) for slug in self.site.mentions[lang].get(entity.id, ())],
+                      len(events), [(e.anchor, e.date, e.end, e.title) for e in key_events])
 
     def story_route(self, lang: str, slug: str) -> Route:
         version = self.site.stories[lang][slug]
@@ -221,7 +244,7 @@ class Planner:
         versions = site.stories[lang]
         structure = (site.children.get(entity.id), site.seated.get(entity.id),
                      [p for p, _ in site.members.get(entity.id, ())])
-        return (entity.digest, digest(structure), *sorted(versions[s].head_digest for s in slugs))
+        return (entity.digest, digest(structure), *sorted(versions[s].head_digest for s in slugs))  # ENTITY_FACTS, heads
 
 
 def templates_digest(templates: Path) -> str:

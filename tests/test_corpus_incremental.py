@@ -29,6 +29,8 @@ _spec.loader.exec_module(gen_corpus)
 def corpus(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("corpus") / "content"
     gen_corpus.generate(str(out), stories=240, seed=5, untranslated=0.15, drafts=0.0)
+    with (out / "site.yaml").open("a", encoding="utf-8") as config:  # split lists: the archive, the
+        config.write("page_size: 20\n")  # timeline, topics and the popular entities have pages
     return out
 
 

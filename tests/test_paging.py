@@ -8,6 +8,7 @@ import re
 
 from conftest import BASE_FILES, SITE_YAML, build, clean_tree, tree
 from pages import broken_links, parse
+from site_builder.render import Renderer
 
 BASE_PATH = "/briefing/"
 
@@ -154,6 +155,31 @@ def test_split_boundary_moving_keeps_incremental_equal_to_clean(make_site, tmp_p
     (root / "content/stories/s0.en.md").unlink()
     build(root)
     assert "en/stories/page/5/index.html" not in tree(root / "public")
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_a_story_edit_renders_only_the_page_of_a_split_entity_that_lists_it(make_site, tmp_path, monkeypatch):
+    """Each page of a split entity depends on its own chunk of stories and on what the dossier
+    on every page shows, not on the heads of all its stories: a retitled story re-renders the
+    one page listing it (issue #15: a popular person has thirty)."""
+    root = make_site(SMALL)
+    build(root)
+    first = "en/places/chongqing/"
+    listing = [url for url in pages_of(root / "public", first)
+               if "/stories/s3/" in (root / "public" / url / "index.html").read_text("utf-8")]
+    assert len(pages_of(root / "public", first)) > 2 and len(listing) == 1
+    rendered: list[str] = []
+    render = Renderer.render
+    monkeypatch.setattr(Renderer, "render", lambda self, route: rendered.append(route.url) or render(self, route))
+    path = root / "content/stories/s3.en.md"
+    path.write_text(path.read_text("utf-8").replace("title: Story number 3", "title: Story number 3, retitled"), "utf-8")
+    build(root)
+    assert [url for url in rendered if url.startswith(first) and not url.endswith(".xml")] == listing
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    rendered.clear()  # a new date moves it (and the dossier's first and last dates): every page
+    path.write_text(path.read_text("utf-8").replace("date: 2023-03-03", "date: 2024-01-01"), "utf-8")
+    build(root)
+    assert len([url for url in rendered if url.startswith(first) and not url.endswith(".xml")]) == len(pages_of(root / "public", first))
     assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
