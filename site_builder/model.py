@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field, replace
 
@@ -178,9 +179,10 @@ class StoryVersion:
     def entities(self) -> tuple[str, ...]:
         return self.people + self.orgs + self.places
 
-    @property
+    @functools.cached_property
     def mentions(self) -> tuple[str, ...]:
-        """Every entity the story names: its lists, its events' lists and its body links."""
+        """Every entity the story names: its lists, its events' lists and its body links
+        (kept once asked: planning and the data files ask 190,000 times at 10,000 stories)."""
         seen = dict.fromkeys(self.entities)
         for event in self.events:
             seen.update(dict.fromkeys(event.entities))

@@ -195,7 +195,9 @@ class Lists:
         for the dependencies of the pages that link to them."""
         if self.count("timeline", lang) == 1:
             return ""
-        return " ".join(str(self.event_page(lang, e.anchor)) for e in events)
+        self.event_page(lang, "")  # (the table made once; asked for 26,000 pages each build at 10,000 stories)
+        pages = self.memo[("anchors", lang)]
+        return " ".join(str(pages.get(e.anchor, 1)) for e in events)
 
     def timeline_page_of(self, lang: str, entity_id: str) -> int:
         """The timeline page of an entity's first entry (for 'See on the timeline'); 1 if none."""
