@@ -75,15 +75,16 @@ class StoryOrder:
 class Planner:
     """Every route of one Site, with its declared dependencies and cost."""
 
-    def __init__(self, site: Site, order: StoryOrder, translations: Status | None = None):
+    def __init__(self, site: Site, order: StoryOrder, translations: Status | None = None, kept: dict | None = None):
+        """`kept`: tables a Lists may carry over from the last build (BuildState.list_tables)."""
         self.site, self.order = site, order
         self.translations = translations or Status((), ())
         self.config = site.config
         self.default = site.config.default_language
-        self.lists = Lists(site)
         self.heads = {
             lang: digest(*(v.head_digest for v in versions.values())) for lang, versions in site.stories.items()
         }
+        self.lists = Lists(site, kept, self.heads)
 
     def routes(self) -> list[Route]:
         site, routes = self.site, []

@@ -190,7 +190,8 @@ class RebuildLoop:
         before, start, report = self.problems, time.perf_counter(), None
         self.epochs.advance("started")
         try:
-            report = build(self.options, state=self.state, first=FirstPages(self.shown, self.first_ready))
+            report = build(self.options, state=self.state, first=FirstPages(self.shown, self.first_ready),
+                           later=self.later_kinds() if self.epochs.started > 1 else frozenset())
             self.problems = ()
         except ContentError as bad:
             self.problems = tuple(map(str, bad.problems))
@@ -221,6 +222,12 @@ class RebuildLoop:
                 self.reload(["/" + p for p in report.written])
         self.last_build = time.monotonic()
         self.epochs.advance("reported")
+
+    def later_kinds(self) -> frozenset[str]:
+        """What a rebuild leaves for the idle moment after it (build.LaterPages): the /data/
+        files, and their page unless a browser shows it."""
+        shown_data = any(path.rstrip("/").endswith("/data") for path in self.shown)
+        return frozenset({"data"} if shown_data else {"data", "data_page"})
 
     def first_ready(self, files: list[str]) -> None:
         """The build wrote these pages before the rest: they are served at once, and the

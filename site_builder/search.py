@@ -190,6 +190,14 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
     until edits settle (`refresh`)."""
     out, old = state.options.out, previous.pages if previous else {}
     kept = {url: record for url, record in old.items() if url.startswith(BUNDLE)}
+    if state.in_memory and previous is not None and previous is state.records:
+        # serve, after a build of this session (whose index is current unless "search" is
+        # unsaved): whether an indexed page came, went or changed what Pagefind reads is
+        # enough to know, without laying out 26,000 pages in shards (a fifth of a body edit)
+        if "search" not in state.unsaved and views_changed(old, pages):
+            state.unsaved.add("search")
+        report.pages += len(kept)
+        return kept
     check = IndexCheck.of(site, out, pages, kept.get(STAMP))
     if check.current or state.in_memory:
         if not check.current:
@@ -209,6 +217,12 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
             report.written.append(url)
     report.pages += len(records)
     return records
+
+
+def views_changed(old: dict[str, PageRecord], new: dict[str, PageRecord]) -> bool:
+    """Whether the indexed pages or their views (PageRecord.search) differ."""
+    return (any(record.search and (url not in old or old[url].search != record.search) for url, record in new.items())
+            or any(record.search and url not in new for url, record in old.items()))
 
 
 def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs: int | None,
@@ -232,12 +246,16 @@ def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs:
 
 
 def settle(state: BuildState, cancel: threading.Event | None = None, later: tuple[str, ...] = ()) -> None:
-    """`serve`, idle: bring the index up to date if a build left it behind, then write what
-    the state remembers (the records then include the new bundles), but for what is named in
-    `later`. Once `cancel` is set (serve: a save arrived) it stops as soon as it can, leaving
+    """`serve`, idle: write the pages the last build left for later, bring the index up to
+    date if a build left it behind, then write what the state remembers (the records then
+    include the new bundles), but for what is named in `later`. Once `cancel` is set (serve: a save arrived) it stops as soon as it can, leaving
     the rest for the next time."""
     from site_builder import pagefind_run
 
+    if state.later_pages is not None and state.records is not None:  # the pages the last build left (build.LaterPages)
+        if not state.later_pages.write(state.options.out, state.records, cancel):
+            return
+        state.later_pages = None
     if "search" in state.unsaved and state.records is not None and state.snapshot is not None:
         try:
             refresh(state.snapshot.site, state.options.out, state.records, state.options.jobs, cancel)

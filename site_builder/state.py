@@ -23,6 +23,7 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from site_builder import load, reread, snapshot, translation_facts
@@ -34,6 +35,9 @@ from site_builder.model import Site
 from site_builder.records import read_record, write_record
 from site_builder.snapshot import Snapshot
 from site_builder.urls import file_of
+
+if TYPE_CHECKING:
+    from site_builder.build import LaterPages
 
 # What `serve` writes only once it has been idle for long (rebuild.SNAPSHOT_AFTER) or stops:
 # pickling the model takes seconds at 10,000 stories, and a save arriving meanwhile waits.
@@ -143,10 +147,14 @@ class BuildState:
     last: Fingerprint | None = field(default=None, repr=False)  # the fingerprint on disk, once read
     last_read: bool = field(default=False, repr=False)  # (read once: a damaged one is noted once)
     assembly: Assembly | None = None  # serve: what assemble made of each story (assemble.Assembly)
+    list_tables: dict | None = None  # serve: where the timeline's entries are, while the heads stay (paging.Lists)
+    later_pages: LaterPages | None = None  # serve: pages the last build left for idle time (build.LaterPages)
 
     def __post_init__(self) -> None:
         if self.in_memory and self.assembly is None:
             self.assembly = Assembly()
+        if self.in_memory and self.list_tables is None:
+            self.list_tables = {}
 
     @classmethod
     def watched(cls, options: BuildOptions) -> BuildState:

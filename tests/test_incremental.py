@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -314,3 +315,36 @@ def test_serve_writes_the_edited_story_and_the_pages_shown_before_the_rest(make_
     seen.clear()
     pipeline.build(options(root), state=memory, first=FirstPages(shown, ready))  # nothing changed: nothing early
     assert seen == {}
+
+
+def test_serve_leaves_the_data_files_for_its_idle_moment(make_site, tmp_path):
+    """A `serve` rebuild leaves the /data/ files and their page for the idle moment after it
+    (build.LaterPages: 3 s of a title edit's 8 at 10,000 stories): the pages first, the data
+    once idle, and then the site equals a clean build. A save stops the data between two
+    files; the next build plans them again and leaves its own."""
+    root = make_site()
+    memory = BuildState.watched(options(root))
+    build(root, state=memory)
+    search.settle(memory)
+    later = frozenset({"data", "data_page"})
+    stories_csv = root / "public/data/stories.csv"
+    EDITS["title"](root)
+    memory.note([str((root / "content/stories/new-door.en.md").resolve())])
+    pipeline.build(options(root), state=memory, later=later)
+    assert "open a door" in (root / "public/en/stories/new-door/index.html").read_text("utf-8")
+    assert "open a door" not in stories_csv.read_text("utf-8") and memory.later_pages is not None
+    stopped = threading.Event()
+    stopped.set()  # a save arrived
+    search.settle(memory, stopped)
+    assert "open a door" not in stories_csv.read_text("utf-8") and memory.later_pages is not None
+    EDITS["entity name"](root)  # the save: built, the data left again (with the title's change)
+    memory.note([str((root / "content/places/chongqing.yaml").resolve())])
+    pipeline.build(options(root), state=memory, later=later)
+    assert "open a door" not in stories_csv.read_text("utf-8")
+    search.settle(memory)  # idle
+    assert memory.later_pages is None
+    assert "open a door" in stories_csv.read_text("utf-8")
+    assert "重庆市" in (root / "public/data/entities.csv").read_text("utf-8")
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    rebuilt = pipeline.build(options(root), state=BuildState(options(root)))  # a new process trusts the records
+    assert rebuilt.rendered == 0

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import BASE_FILES, SITE_YAML, build, clean_tree, tree
+from conftest import BASE_FILES, SITE_YAML, build, clean_tree, options, tree
 from pages import broken_links, parse
+from site_builder import paging, search
+from site_builder.build import BuildState
 from site_builder.render import Renderer
 
 BASE_PATH = "/briefing/"
@@ -180,6 +182,31 @@ def test_a_story_edit_renders_only_the_page_of_a_split_entity_that_lists_it(make
     path.write_text(path.read_text("utf-8").replace("date: 2023-03-03", "date: 2024-01-01"), "utf-8")
     build(root)
     assert len([url for url in rendered if url.startswith(first) and not url.endswith(".xml")]) == len(pages_of(root / "public", first))
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_serve_sorts_a_split_timeline_again_only_when_the_heads_change(make_site, tmp_path, monkeypatch):
+    """Which timeline page each event is on (for every story page's event links) is kept from
+    one `serve` build to the next while no story's head changes (BuildState.list_tables): a
+    body edit does not sort the timeline's entries again (a third of a body edit at 10,000
+    stories); a date edit does, and both builds equal clean ones."""
+    root = make_site(SMALL)
+    memory = BuildState.watched(options(root))
+    build(root, state=memory)
+    sorted_for: list[str] = []
+    entries = paging.timeline_entries
+    monkeypatch.setattr(paging, "timeline_entries", lambda site, lang: sorted_for.append(lang) or entries(site, lang))
+    path = root / "content/stories/s3.en.md"
+    path.write_text(path.read_text("utf-8") + "\nOne more paragraph.\n", "utf-8")
+    memory.note([str(path.resolve())])
+    assert build(root, state=memory).written and sorted_for == []
+    search.settle(memory)
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+    path.write_text(path.read_text("utf-8").replace("date: 2023-03-03", "date: 2023-03-20"), "utf-8")
+    memory.note([str(path.resolve())])
+    build(root, state=memory)
+    assert "en" in sorted_for
+    search.settle(memory)
     assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
