@@ -27,6 +27,7 @@ ORG_KINDS = (
     "government", "department", "agency", "company", "association", "media",
     "mission", "zone", "programme", "other",
 )
+KEY_DATES = (3, 5)  # an entity's oldest and newest events its dossier shows above the full timeline
 PLACE_KINDS = ("country", "province", "municipality", "city", "county", "district", "site", "other")
 
 

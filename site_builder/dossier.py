@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from site_builder import diagram, urls
-from site_builder.config import LANGUAGES
+from site_builder.config import KEY_DATES, LANGUAGES
 from site_builder.model import Entity, Event, Role
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 MAX_NODES = 12  # a diagram beyond this is unreadable on a phone: the rest are counted
 MIN_CO_MENTIONS = 4  # of those, kept for the stories' view when the entity files fill the rest
-KEY_DATES = (3, 5)  # the oldest and newest events shown above the full timeline
 CURATED = ("parent", "place", "roles", "members", "children", "seated")
 
 

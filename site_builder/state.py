@@ -23,7 +23,7 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 from pathlib import Path
 
 from site_builder import load, reread, snapshot, translation_facts
@@ -36,9 +36,6 @@ from site_builder.records import read_record, write_record
 from site_builder.snapshot import Snapshot
 from site_builder.urls import file_of
 
-if TYPE_CHECKING:
-    from site_builder.build import LaterPages
-
 # What `serve` writes only once it has been idle for long (rebuild.SNAPSHOT_AFTER) or stops:
 # pickling the model takes seconds at 10,000 stories, and a save arriving meanwhile waits.
 SLOW_TO_WRITE = ("snapshot",)
@@ -47,6 +44,12 @@ FINGERPRINT_VERSION = 3
 # Modules whose code does not shape the output: every other module of the package does,
 # so a module added later counts until it is named here (the safe way to be wrong).
 NOT_OUTPUT_MODULES = frozenset({"__init__", "__main__", "cli", "server", "rebuild", "status"})
+
+
+class PagesForLater(Protocol):
+    """What a `serve` build leaves for its idle moment (build.LaterPages)."""
+
+    def write(self, out: Path, records: PageRecords, cancel: threading.Event | None = None) -> bool: ...
 
 
 @dataclass
@@ -148,7 +151,7 @@ class BuildState:
     last_read: bool = field(default=False, repr=False)  # (read once: a damaged one is noted once)
     assembly: Assembly | None = None  # serve: what assemble made of each story (assemble.Assembly)
     list_tables: dict | None = None  # serve: where the timeline's entries are, while the heads stay (paging.Lists)
-    later_pages: LaterPages | None = None  # serve: pages the last build left for idle time (build.LaterPages)
+    later_pages: PagesForLater | None = None  # serve: pages the last build left for idle time (build.LaterPages)
 
     def __post_init__(self) -> None:
         if self.in_memory and self.assembly is None:
