@@ -36,7 +36,7 @@ from site_builder.i18n import CatalogSet, environments, load_catalogs
 from site_builder.load import Stamp, load_content, shown_path
 from site_builder.markup import EarlyBodies, MarkdownCache, remove_store, render_missing
 from site_builder.model import Site
-from site_builder.parallel import map_jobs
+from site_builder.parallel import map_jobs, run_apart
 from site_builder.plan import Plan, Planner, Route, Signer, StoryOrder, plan_pages
 from site_builder.render import Renderer
 from site_builder.reread import FOLDER_TYPES
@@ -199,29 +199,33 @@ class LaterPages:
     """`serve`: the pages a rebuild left for the idle moment after it, the site-wide /data/
     files and the page describing them (3 s of a title edit's 8 at 10,000 stories; no browser
     shows a CSV). Rendered by that build's renderer (they need no Markdown body: the cache is
-    closed by then), each put in place whole, and their records updated; a save stops it
-    between two pages, and the next build, planning them again, leaves its own."""
+    closed by then) in a forked process, which a save kills at once (the SQLite file alone
+    takes a second to make), then each put in place whole and its record updated; the next
+    build, planning them again, leaves its own."""
 
     renderer: Renderer
     signer: Signer
     routes: list[Route]
 
     def write(self, out: Path, records: PageRecords, cancel: threading.Event | None = None) -> bool:
-        """True once all are written; False when `cancel` was set first."""
-        while self.routes:
-            if cancel is not None and cancel.is_set():
-                return False
-            route = self.routes[0]
+        """True once all are written; False when `cancel` was set first (nothing written)."""
+        def render(route: Route) -> tuple[bytes, frozenset[str]]:
             page = self.renderer.render(route)
-            digest = hashlib.sha1(page.data).hexdigest()
+            return page.data, page.looked_up
+
+        rendered = run_apart(render, self.routes, cancel) if self.routes else []
+        if rendered is None:
+            return False
+        for route, (data, looked_up) in zip(self.routes, rendered):
+            digest = hashlib.sha1(data).hexdigest()
             was, target = records.pages.get(route.url), out / file_of(route.url)
             if not (was and was.hash == digest and target.is_file()):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 temporary = target.with_name(f".{target.name}.later")
-                temporary.write_bytes(page.data)
+                temporary.write_bytes(data)
                 os.replace(temporary, target)
-            records.pages[route.url] = PageRecord(self.signer.signature(route, page.looked_up), digest, page.looked_up)
-            self.routes.pop(0)
+            records.pages[route.url] = PageRecord(self.signer.signature(route, looked_up), digest, looked_up)
+        self.routes = []
         return True
 
 

@@ -5,6 +5,7 @@ never by how fast this machine is (the browser tests check the promise end to en
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import queue
 import threading
 import time
@@ -13,6 +14,7 @@ from watchfiles import Change
 
 from conftest import STORY_EN, options
 from site_builder import pagefind_run, rebuild
+from site_builder.parallel import run_apart
 from site_builder.rebuild import RebuildLoop
 from site_builder.state import SLOW_TO_WRITE
 
@@ -137,3 +139,16 @@ def test_pages_a_build_wrote_first_are_served_while_it_runs(make_site):
     assert not loop.serves_now("/en/stories/new-door/") and not loop.serves_now("/static/site.css")
     loop.statics_kept = True
     assert loop.serves_now("/static/site.css") and not loop.serves_now("/en/stories/")
+
+
+def test_idle_work_in_a_forked_process_ends_at_once_when_a_save_stops_it():
+    """parallel.run_apart, which renders the pages a build left for later (build.LaterPages):
+    a job nothing could interrupt in a thread ends within a moment of `stop` being set, its
+    process killed; without a stop, the results come back in order."""
+    assert run_apart(lambda n: n * n, [1, 2, 3], threading.Event()) == [1, 4, 9]
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    begun = time.monotonic()
+    assert run_apart(lambda n: time.sleep(n), [60], stop) is None
+    assert time.monotonic() - begun < 10
+    assert not multiprocessing.active_children()
