@@ -68,7 +68,7 @@ class Paging:
         return self.url(self.number + 1) if self.number < self.count else None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: 86,000 made per build at 10,000 stories, six times faster so
 class TimelineEntry:
     date: PartialDate
     end: PartialDate | None
@@ -98,7 +98,8 @@ def timeline_entries(site: Site, lang: str) -> list[TimelineEntry]:
         d = version.date
         entries.append(TimelineEntry(PartialDate(d.year, d.month, d.day), None, "story", f"story-{version.slug}",
                                      version.title, version, version.entities, kinds))
-    entries.sort(key=lambda e: (e.date.first_day(), e.kind == "story", e.story.slug, e.anchor))
+    entries.sort(key=lambda e: (e.date.year, e.date.month or 1, e.date.day or 1,  # first_day(), without a date object each
+                                e.kind == "story", e.story.slug, e.anchor))
     return entries
 
 

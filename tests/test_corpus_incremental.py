@@ -15,7 +15,7 @@ import pytest
 
 from conftest import build, clean_tree, options, tree
 from site_builder import build as pipeline
-from site_builder import search
+from site_builder import rebuild, search
 from site_builder.build import BuildState
 
 pytestmark = pytest.mark.slow  # a generated corpus built 34 times, in two processes
@@ -99,7 +99,7 @@ def test_chain_of_edits_equals_clean_builds(site, tmp_path, memory):
     for kind, apply in EDITS:
         apply(site)
         if kept:  # as serve does: the /data/ files left for the idle moment (build.LaterPages)
-            report = pipeline.build(options(site, jobs=2), state=kept, later=frozenset({"data", "data_page"}))
+            report = pipeline.build(options(site, jobs=2), state=kept, later=rebuild.LATER)
             search.settle(kept)  # as serve does once idle: those, the search index, then the records
         else:
             report = build(site, jobs=2)
