@@ -217,14 +217,9 @@ class LaterPages:
         if rendered is None:
             return False
         for route, (data, looked_up) in zip(self.routes, rendered):
-            digest = hashlib.sha1(data).hexdigest()
-            was, target = records.pages.get(route.url), out / file_of(route.url)
-            if not (was and was.hash == digest and target.is_file()):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                temporary = target.with_name(f".{target.name}.later")
-                temporary.write_bytes(data)
-                os.replace(temporary, target)
-            records.pages[route.url] = PageRecord(self.signer.signature(route, looked_up), digest, looked_up)
+            put_in_place(out / file_of(route.url), data)
+            records.pages[route.url] = PageRecord(self.signer.signature(route, looked_up),
+                                                  hashlib.sha1(data).hexdigest(), looked_up)
         self.routes = []
         return True
 
@@ -254,21 +249,23 @@ def first_routes(site: Site, planner: Planner, edited: tuple[set[str], set[str]]
 
 def write_first(renderer: Renderer, routes: list[Route], out: Path, ready: Callable[[list[str]], None]) -> None:
     """Render `routes` and put each page whose bytes changed in place (atomically, one by one)."""
-    written = []
-    for route in routes:
-        data = renderer.render(route).data
-        target = out / file_of(route.url)
-        try:
-            if target.read_bytes() == data:
-                continue
-        except OSError:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.first")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
-        written.append(file_of(route.url))
+    written = [file_of(route.url) for route in routes if put_in_place(out / file_of(route.url), renderer.render(route).data)]
     if written:
         ready(written)
+
+
+def put_in_place(target: Path, data: bytes) -> bool:
+    """Replace `target` by `data` atomically (a reader sees the old file or the new, whole)
+    unless it holds these bytes already; whether it was written."""
+    try:
+        if target.read_bytes() == data:
+            return False
+    except OSError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.new")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+    return True
 
 
 def markdown_cache(options: BuildOptions) -> MarkdownCache:

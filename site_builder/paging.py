@@ -189,27 +189,30 @@ class Lists:
             return list(seen.items())
         return self._once(("years", kind, lang), make)
 
+    def anchor_pages(self, lang: str) -> dict[str, int]:
+        """Event anchor → the timeline page its entry is on. In `serve` it is carried over
+        (`kept`, per language) while the heads are the same, without sorting the timeline."""
+        def make():
+            key = (self.heads.get(lang), self.size)
+            found = self.kept.get(lang) if self.kept is not None and key[0] else None
+            if found is not None and found[0] == key:
+                return found[1]
+            table = {e.anchor: n for n, chunk in enumerate(self.timeline(lang), 1) for e in chunk}
+            if self.kept is not None and key[0]:
+                self.kept[lang] = (key, table)
+            return table
+        return self._once(("anchors", lang), make)
+
     def event_page(self, lang: str, anchor: str) -> int:
         """The timeline page an event's entry is on, for links to it."""
-        def make():
-            key = ("anchors", lang, self.heads.get(lang), self.size)
-            if self.kept is not None and key in self.kept and self.heads.get(lang):
-                return self.kept[key]
-            table = {e.anchor: n for n, chunk in enumerate(self.timeline(lang), 1) for e in chunk}
-            if self.kept is not None and self.heads.get(lang):
-                for old in [k for k in self.kept if k[:2] == key[:2]]:
-                    del self.kept[old]
-                self.kept[key] = table
-            return table
-        return self._once(("anchors", lang), make).get(anchor, 1)
+        return self.anchor_pages(lang).get(anchor, 1)
 
     def event_pages(self, lang: str, events) -> str:
         """Where the events a page links to are on a split timeline ('' when it is one page):
         for the dependencies of the pages that link to them."""
         if self.count("timeline", lang) == 1:
             return ""
-        self.event_page(lang, "")  # (the table made once; asked for 26,000 pages each build at 10,000 stories)
-        pages = self.memo[("anchors", lang)]
+        pages = self.anchor_pages(lang)
         return " ".join(str(pages.get(e.anchor, 1)) for e in events)
 
     def timeline_page_of(self, lang: str, entity_id: str) -> int:

@@ -78,14 +78,7 @@ def map_jobs(work: Callable[[Job], Result], jobs: Sequence[Job], cost: Callable[
             if not collected:  # this process failed: the others' work is moot
                 worker.terminate()
             worker.join()
-    problems = [p for outcome in outcomes if isinstance(outcome, Failed) for p in outcome.problems]
-    if problems:
-        raise ContentError(problems)
-    for outcome in outcomes:
-        if isinstance(outcome, Raised):
-            raise outcome.error
-        if isinstance(outcome, Crashed):
-            raise RuntimeError(outcome.traceback)
+    raise_for(outcomes)
     merged: list = [None] * len(jobs)
     for share, outcome in zip(shares, outcomes):
         for i, result in zip(share, outcome.results):
@@ -117,13 +110,21 @@ def run_apart(work: Callable[[Job], Result], jobs: Sequence[Job], stop: threadin
     finally:
         receive.close()
         worker.join()
-    if isinstance(outcome, Failed):
-        raise ContentError(outcome.problems)
-    if isinstance(outcome, Raised):
-        raise outcome.error
-    if isinstance(outcome, Crashed):
-        raise RuntimeError(outcome.traceback)
+    raise_for([outcome])
     return outcome.results
+
+
+def raise_for(outcomes: list[Outcome]) -> None:
+    """ContentError with every worker's problems, a worker's OSError again, or RuntimeError
+    with a crash's traceback; nothing when all are Done."""
+    problems = [p for outcome in outcomes if isinstance(outcome, Failed) for p in outcome.problems]
+    if problems:
+        raise ContentError(problems)
+    for outcome in outcomes:
+        if isinstance(outcome, Raised):
+            raise outcome.error
+        if isinstance(outcome, Crashed):
+            raise RuntimeError(outcome.traceback)
 
 
 def share_out(jobs: Sequence[Job], cost: Callable[[Job], float], processes: int) -> list[list[int]]:

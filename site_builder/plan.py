@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import datafiles, markup, urls
+from site_builder.config import KEY_DATES
 from site_builder.i18n import CatalogSet
 from site_builder.model import Entity, Site, StoryVersion, story_state
-from site_builder.config import KEY_DATES
 from site_builder.paging import ENTITY_ORDER, Lists, page_url
 from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
 from site_builder.translations import Status

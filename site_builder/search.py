@@ -248,8 +248,8 @@ def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs:
 def settle(state: BuildState, cancel: threading.Event | None = None, later: tuple[str, ...] = ()) -> None:
     """`serve`, idle: write the pages the last build left for later, bring the index up to
     date if a build left it behind, then write what the state remembers (the records then
-    include the new bundles), but for what is named in `later`. Once `cancel` is set (serve: a save arrived) it stops as soon as it can, leaving
-    the rest for the next time."""
+    include the new bundles), but for what is named in `later`. Once `cancel` is set (serve:
+    a save arrived) it stops as soon as it can, leaving the rest for the next time."""
     from site_builder import pagefind_run
 
     if state.later_pages is not None and state.records is not None:  # the pages the last build left (build.LaterPages)

@@ -23,8 +23,8 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 from pathlib import Path
+from typing import Protocol
 
 from site_builder import load, reread, snapshot, translation_facts
 from site_builder.assemble import Assembly
