@@ -169,10 +169,15 @@ class RebuildLoop:
     def watch(self) -> None:
         """Wait for saves until stopped; rebuild once a burst of them has settled."""
         roots = [p.resolve() for p in (self.options.content, self.options.templates)]
+        early: set = set()  # saves reported while start() runs the first build: built after it
         for changes in self.changes(*watched_roots(roots), watch_filter=lambda _, path: is_source(path, roots, self.root),
                                     debounce=LONGEST_BURST_MS, step=SETTLE_MS, stop_event=self.stopped,
                                     rust_timeout=WAKE_MS, yield_on_timeout=True, raise_interrupt=False):
             self.watching.set()  # the first pass, changes or not, means the watch is in place
+            if self.epochs.reported == 0:  # neither a second build at once nor idle work (which,
+                early |= changes  # finding no records yet, would take the index as made)
+                continue
+            changes, early = changes | early, set()
             idle, pending = time.monotonic() - self.last_build, self.state.unsaved
             if not changes and pending and idle > SNAPSHOT_AFTER:
                 self.indexer.start(())  # idle for long: the model's snapshot too

@@ -13,9 +13,9 @@ import time
 from watchfiles import Change
 
 from conftest import STORY_EN, options
-from site_builder import pagefind_run, rebuild
+from site_builder import pagefind_run, rebuild, search
 from site_builder.parallel import run_apart
-from site_builder.rebuild import RebuildLoop
+from site_builder.rebuild import FLUSH_AFTER, RebuildLoop
 from site_builder.state import SLOW_TO_WRITE
 
 STORY = "content/stories/gbsa-centre.en.md"
@@ -123,6 +123,38 @@ def test_a_save_while_the_index_is_made_is_built_without_waiting_for_it(make_sit
         assert (root / "public/pagefind/pagefind-entry.json").is_file()
     finally:
         release.set()
+        loop.stop()
+
+
+def test_while_the_first_build_runs_the_watch_neither_builds_nor_does_idle_work(make_site, monkeypatch):
+    """The first build runs in start()'s thread, beside the watch, which finds serve idle from
+    the start: idle work meanwhile would see no records yet and take the index as made (a
+    flaky CI failure: the window was a few milliseconds), and a save meanwhile would be a
+    second build on the same state at once. Held here after indexing (the content read), the
+    first build is followed by the save's build, then by the index."""
+    root = make_site()
+    watcher, real, calls = Watcher(), search.index_pages, []
+
+    def slow(*args, **kwargs):
+        records = real(*args, **kwargs)
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            watcher.batches.put({save(root, 1)})
+            time.sleep(FLUSH_AFTER + 0.5)  # long enough for the watch to look many times
+        return records
+
+    monkeypatch.setattr(search, "index_pages", slow)
+    loop = started(root, watcher)
+    try:
+        assert "opened save 1 of a centre" not in shown(root) and len(calls) == 1
+        assert loop.wait_for_build(2, WAIT) and "opened save 1 of a centre" in shown(root)
+        assert calls == [threading.main_thread().name, loop.thread.name]
+        deadline = time.monotonic() + WAIT
+        while loop.state.unsaved - set(SLOW_TO_WRITE) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert loop.state.unsaved <= set(SLOW_TO_WRITE), loop.state.unsaved
+        assert (root / "public/pagefind/pagefind-entry.json").is_file(), "serve did not make the index once idle"
+    finally:
         loop.stop()
 
 
