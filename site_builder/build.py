@@ -32,7 +32,7 @@ from site_builder import collector, faults, search, translations, trust
 from site_builder.assemble import assemble
 from site_builder.config import BuildOptions
 from site_builder.errors import ContentError, Problem
-from site_builder.i18n import CatalogSet, environments, load_catalogs
+from site_builder.i18n import CatalogSet, catalog_path, environments, load_catalogs
 from site_builder.load import Stamp, load_content, shown_path
 from site_builder.markup import EarlyBodies, MarkdownCache, remove_store, render_missing
 from site_builder.model import Site
@@ -136,19 +136,22 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
         source = swapped_bodies(patched) if patched else load_site(options, state, files, bodies, early)
         source.site = source.site.with_base_url(options.base_url)  # the snapshot keeps site.yaml's
         heap.loaded()  # the model lives to the end: the collector need not walk it again
-        catalogs = catalogs_or_problems(options, source.site)
+        catalogs = catalogs_or_problems(options, source.site, state)
         report.lap("load")
         render_missing(source.texts, bodies, early.collect())
         report.markdown_rendered = bodies.count() - before
         report.lap("markdown")
-        status = translations.for_build(source.site, options.content, options.templates, options.cache_dir, options.write)
+        status = translations.for_build(source.site, options.content, options.templates, options.cache_dir,
+                                         options.write, state.translation_memo)
         planner = Planner(source.site, StoryOrder.of(source.site), status, state.list_tables)
         renderer = renderer_for(source.site, planner, catalogs, bodies, options)
-        if first is not None and previous is not None and options.write and (patched is None or not patched.slugs):
-            # (not after a body edit: the edited story's pages are all it renders anyway; a
-            # template or catalog edit leaves the content as it was: the shown pages first)
-            edited = state.edited(files)
-            write_first(renderer, first_routes(source.site, planner, edited, first.shown), options.out, first.ready)
+        if first is not None and previous is not None and options.write:
+            # The edited stories' and entities' pages, then those browsers show, but after a
+            # body edit, which changes no other page: its story's pages are then on disk before
+            # the feeds, data files and search check are planned (half of a body edit at 10,000).
+            # A template or catalog edit leaves the content as it was: the shown pages first.
+            shown = () if patched is not None and patched.slugs else first.shown
+            write_first(renderer, first_routes(source.site, planner, state.edited(files), shown), options.out, first.ready)
             report.lap("first pages")
         plan = plan_pages(source.site, planner, catalogs, options.templates, previous, patched, options.out,
                           output_intact=state.output_intact())
@@ -296,12 +299,27 @@ def load_site(options: BuildOptions, state: BuildState, files: dict[str, Stamp],
     return SiteSource(site, taken, texts, full=True)
 
 
-def catalogs_or_problems(options: BuildOptions, site: Site) -> CatalogSet:
+def catalogs_or_problems(options: BuildOptions, site: Site, state: BuildState) -> CatalogSet:
+    """The catalogs, compiled; `serve` keeps them while their files' stamps stay (reading
+    them was a twentieth of a body edit)."""
+    stamps = tuple(file_stamp(catalog_path(options.templates, lang)) for lang in site.config.languages)
+    if state.catalogs is not None and state.catalogs[0] == stamps:
+        return state.catalogs[1]
     problems: list[Problem] = []
     catalogs = load_catalogs(options.templates, site.config.languages, problems)
     if problems:
         raise ContentError(problems)
+    if state.in_memory:
+        state.catalogs = (stamps, catalogs)
     return catalogs
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def renderer_for(site: Site, planner: Planner, catalogs: CatalogSet, bodies: MarkdownCache,

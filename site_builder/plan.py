@@ -22,7 +22,7 @@ from pathlib import Path
 from site_builder import datafiles, markup, urls
 from site_builder.config import KEY_DATES
 from site_builder.i18n import CatalogSet
-from site_builder.model import Entity, Site, StoryVersion, story_state
+from site_builder.model import Entity, Site, StoryVersion
 from site_builder.paging import ENTITY_ORDER, Lists, page_url
 from site_builder.state import PageRecord, PageRecords, PatchedSite, code_digest
 from site_builder.translations import Status
@@ -76,7 +76,7 @@ class Planner:
     """Every route of one Site, with its declared dependencies and cost."""
 
     def __init__(self, site: Site, order: StoryOrder, translations: Status | None = None, kept: dict | None = None):
-        """`kept`: tables a Lists may carry over from the last build (BuildState.list_tables)."""
+        """`kept`: what a Planner and its Lists carry over from the last build (BuildState.list_tables)."""
         self.site, self.order = site, order
         self.translations = translations or Status((), ())
         self.config = site.config
@@ -86,6 +86,12 @@ class Planner:
         }
         self.lists = Lists(site, kept, self.heads)
         self.entity_memo: dict[tuple[str, str], tuple[str, ...]] = {}  # see entity_deps
+        if kept is not None:  # serve: the last build's, while the heads and the entities stay
+            was = kept.get("entity_deps")
+            if was is not None and was[0] == self.heads and was[1] is site.entities:
+                self.entity_memo = was[2]
+            else:
+                kept["entity_deps"] = (self.heads, site.entities, self.entity_memo)
 
     def routes(self) -> list[Route]:
         site, routes = self.site, []
@@ -122,11 +128,11 @@ class Planner:
 
     def data_deps(self) -> tuple[str, ...]:
         """What the site-wide data files show: every story's head, every entity, and the
-        translation states (a body edit of an original can make its translation stale)."""
-        site, default = self.site, self.default
-        states = [(lang, slug, story_state(original, site.stories[lang][slug])) for lang in site.config.languages
-                  if lang != default for slug, original in site.stories[default].items()]
-        return (digest(*self.heads.values()), digest(*(e.digest for e in site.entities.values())), digest(states))
+        translation states (a body edit of an original can make its translation stale: the
+        editors' page's key, which says more than the states, is made from them)."""
+        site = self.site
+        return (digest(*self.heads.values()), digest(*(e.digest for e in site.entities.values())),
+                self.translations.stories_key)
 
     def status_data_routes(self) -> list[Route]:
         """The data files that show translation states, to look at after a body edit."""
@@ -228,7 +234,7 @@ class Planner:
         alone changed, the feeds of the entities they name (for the body-edit shortcut)."""
         stale = self.translations.stale_key
         routes = [Route(urls.feed(lang), "feed", lang, deps=(self.heads[lang], stale(lang, self.site.stories[lang]))),
-                  Route(urls.translations(lang), "translations", lang, deps=(self.translations.stories_key(),))]
+                  Route(urls.translations(lang), "translations", lang, deps=(self.translations.stories_key,))]
         versions = self.site.stories[lang]
         for entity_id in sorted({i for slug in slugs or () if slug in versions for i in versions[slug].mentions}):
             entity = self.site.entities[entity_id]

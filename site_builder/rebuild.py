@@ -33,7 +33,7 @@ from site_builder.faults import EnvironmentFailure, describe
 from site_builder.state import SLOW_TO_WRITE
 from site_builder.load import is_source_name
 
-SETTLE_MS = 30  # without a further change for this long, a burst of saves is over
+SETTLE_MS = 10  # without a further change for this long, a burst of saves is over (one save is microseconds)
 LONGEST_BURST_MS = 1000  # rebuild after this long even while changes keep coming
 WAKE_MS = 100  # the watcher looks up this often without changes (to learn it should stop)
 FLUSH_AFTER = 1.0  # seconds without a build before the search index and page records are brought up to date

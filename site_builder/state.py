@@ -29,11 +29,13 @@ from typing import Protocol
 from site_builder import load, reread, snapshot, translation_facts
 from site_builder.assemble import Assembly
 from site_builder.config import BuildOptions
+from site_builder.i18n import CatalogSet
 from site_builder.load import Content, Stamp, shown_path, source_stamps, source_stamps_at
 from site_builder.markup import MarkdownCache
 from site_builder.model import Site
 from site_builder.records import read_record, write_record
 from site_builder.snapshot import Snapshot
+from site_builder.translations import StatusMemo
 from site_builder.urls import file_of
 
 # What `serve` writes only once it has been idle for long (rebuild.SNAPSHOT_AFTER) or stops:
@@ -150,14 +152,18 @@ class BuildState:
     last: Fingerprint | None = field(default=None, repr=False)  # the fingerprint on disk, once read
     last_read: bool = field(default=False, repr=False)  # (read once: a damaged one is noted once)
     assembly: Assembly | None = None  # serve: what assemble made of each story (assemble.Assembly)
-    list_tables: dict | None = None  # serve: where the timeline's entries are, while the heads stay (paging.Lists)
+    list_tables: dict | None = None  # serve: what planning carries over while the heads stay (plan.Planner, paging.Lists)
     later_pages: PagesForLater | None = None  # serve: pages the last build left for idle time (build.LaterPages)
+    translation_memo: StatusMemo | None = None  # serve: the last build's translation states (translations.py)
+    catalogs: tuple[tuple, CatalogSet] | None = None  # serve: the compiled catalogs, with their files' stamps
 
     def __post_init__(self) -> None:
         if self.in_memory and self.assembly is None:
             self.assembly = Assembly()
         if self.in_memory and self.list_tables is None:
             self.list_tables = {}
+        if self.in_memory and self.translation_memo is None:
+            self.translation_memo = StatusMemo()
 
     @classmethod
     def watched(cls, options: BuildOptions) -> BuildState:

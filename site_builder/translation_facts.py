@@ -23,7 +23,7 @@ from pathlib import Path
 from site_builder.errors import Problem
 from site_builder.load import STORY_NAME_RE, Stamp, load_entity, load_story
 from site_builder.reread import FOLDER_TYPES, changed_sources
-from site_builder.model import Site
+from site_builder.model import Site, StoryVersion
 from site_builder.original_text import text_digest
 from site_builder.records import read_record, write_record
 
@@ -62,19 +62,22 @@ def of_site(key: str, files: dict[str, Stamp], site: Site, shown_root: str) -> F
     config = site.config
     default = config.default_language
     others = [lang for lang in config.languages if lang != default]
-    stories = {
-        slug: StoryFacts(original.path, original.translatable, tuple(
-            (lang, None, None) if (v := site.stories[lang][slug]).fallback
-            else (lang, translation_path(original.path, default, lang), v.translated_from)
-            for lang in others))
-        for slug, original in site.stories[default].items()
-    }
+    stories = {slug: story_facts(original, [site.stories[lang][slug] for lang in others], others, default)
+               for slug, original in site.stories[default].items()}
+    return Facts(key, config.languages, default, files, stories, entity_facts(site, shown_root, others))
+
+
+def story_facts(original: StoryVersion, translations: list[StoryVersion], others: list[str], default: str) -> StoryFacts:
+    """One story's facts from its original and its version in each other language."""
+    return StoryFacts(original.path, original.translatable, tuple(
+        (lang, None, None) if v.fallback else (lang, translation_path(original.path, default, lang), v.translated_from)
+        for lang, v in zip(others, translations)))
+
+
+def entity_facts(site: Site, shown_root: str, others: list[str]) -> dict[str, EntityFacts]:
     prefix = len(shown_root) + 1
-    entities = {
-        e.path[prefix:]: EntityFacts(e.id, e.type, e.path, _lacking(e.name, e.summary, others))
-        for e in site.entities.values()
-    }
-    return Facts(key, config.languages, default, files, stories, entities)
+    return {e.path[prefix:]: EntityFacts(e.id, e.type, e.path, _lacking(e.name, e.summary, others))
+            for e in site.entities.values()}
 
 
 def translation_path(original: str, default: str, lang: str) -> str:

@@ -183,6 +183,13 @@ def test_serve_marks_the_translation_stale_at_once(make_site):
     assert "zh/stories/gbsa-centre/index.html" in report.written
     assert parse(root / "public/zh/stories/gbsa-centre/index.html").find("p", **{"class": "notice stale-notice"})
     assert "stale" in (root / "public/zh/translations/index.html").read_text("utf-8")
+    # serve keeps each story's states while its versions stay (translations.StatusMemo): the
+    # figure put back, the story is current again, on its page and on the editors' page
+    edit(root, EN, "| Companies | 91 |", "| Companies | 90 |")
+    memory.note([str((root / EN).resolve())])
+    build(options, state=memory)
+    assert not parse(root / "public/zh/stories/gbsa-centre/index.html").find("p", **{"class": "notice stale-notice"})
+    assert "stale" not in (root / "public/zh/translations/index.html").read_text("utf-8")
 
 
 def test_translations_page_matches_status_json(make_site, capsys):
