@@ -38,7 +38,7 @@ from site_builder.markup import EarlyBodies, MarkdownCache, remove_store, render
 from site_builder.model import Site
 from site_builder.parallel import map_jobs, run_apart
 from site_builder.plan import Plan, Planner, Route, Signer, StoryOrder, plan_pages
-from site_builder.render import Renderer
+from site_builder.render import RenderedPage, Renderer
 from site_builder.reread import FOLDER_TYPES
 from site_builder.snapshot import Snapshot
 from site_builder.state import BuildState, PageRecord, PageRecords, PatchedSite
@@ -145,13 +145,14 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
                                          options.write, state.translation_memo)
         planner = Planner(source.site, StoryOrder.of(source.site), status, state.list_tables)
         renderer = renderer_for(source.site, planner, catalogs, bodies, options)
+        done: dict[str, RenderedPage] = {}  # pages rendered already, by site path
         if first is not None and previous is not None and options.write:
             # The edited stories' and entities' pages, then those browsers show, but after a
             # body edit, which changes no other page: its story's pages are then on disk before
             # the feeds, data files and search check are planned (half of a body edit at 10,000).
             # A template or catalog edit leaves the content as it was: the shown pages first.
             shown = () if patched is not None and patched.slugs else first.shown
-            write_first(renderer, first_routes(source.site, planner, state.edited(files), shown), options.out, first.ready)
+            done = write_first(renderer, first_routes(source.site, planner, state.edited(files), shown), options.out, first.ready)
             report.lap("first pages")
         plan = plan_pages(source.site, planner, catalogs, options.templates, previous, patched, options.out,
                           output_intact=state.output_intact())
@@ -162,7 +163,7 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
         report.lap("plan")
         try:
             with heap.rendering():  # the renderer too is shared with the workers: frozen before they fork
-                pages = render_pages(renderer, plan, planner.cost, options, previous, staging, report, progress)
+                pages = render_pages(renderer, plan, planner.cost, options, previous, staging, report, progress, done)
             report.lap("render")
             pages.update(stage_static_files(statics, options, previous, staging, report))
             if not options.write:
@@ -250,11 +251,15 @@ def first_routes(site: Site, planner: Planner, edited: tuple[set[str], set[str]]
     return list(routes.values())
 
 
-def write_first(renderer: Renderer, routes: list[Route], out: Path, ready: Callable[[list[str]], None]) -> None:
-    """Render `routes` and put each page whose bytes changed in place (atomically, one by one)."""
-    written = [file_of(route.url) for route in routes if put_in_place(out / file_of(route.url), renderer.render(route).data)]
+def write_first(renderer: Renderer, routes: list[Route], out: Path,
+                ready: Callable[[list[str]], None]) -> dict[str, RenderedPage]:
+    """Render `routes` and put each page whose bytes changed in place (atomically, one by one);
+    the pages, by site path (the rest of the build stages and records them, not rendering twice)."""
+    pages = {route.url: renderer.render(route) for route in routes}
+    written = [file_of(url) for url, page in pages.items() if put_in_place(out / file_of(url), page.data)]
     if written:
         ready(written)
+    return pages
 
 
 def put_in_place(target: Path, data: bytes) -> bool:
@@ -332,13 +337,16 @@ def renderer_for(site: Site, planner: Planner, catalogs: CatalogSet, bodies: Mar
 
 def render_pages(renderer: Renderer, plan: Plan, cost: Callable[[Route], float], options: BuildOptions,
                  previous: PageRecords | None, staging: Staging, report: BuildReport,
-                 progress: Callable[[int, int], None] | None) -> dict[str, PageRecord]:
-    """Render the plan's pages, staging each whose bytes changed; every page's new record."""
+                 progress: Callable[[int, int], None] | None,
+                 done: dict[str, RenderedPage] | None = None) -> dict[str, PageRecord]:
+    """Render the plan's pages (but those `done` already), staging each whose bytes changed;
+    every page's new record."""
     old = previous.pages if previous else {}
     target = staging if options.write else None
+    done = done or {}
 
     def render_one(route: Route) -> tuple[PageRecord, bool]:
-        page = renderer.render(route)
+        page = done.get(route.url) or renderer.render(route)
         was = old.get(route.url)
         file = file_of(route.url)
         staged = stage(target, options.out, file, page.data, was.hash if was else None)

@@ -317,6 +317,39 @@ def test_serve_writes_the_edited_story_and_the_pages_shown_before_the_rest(make_
     assert seen == {}
 
 
+def test_serve_writes_a_body_edits_pages_first_and_renders_each_page_once(make_site, tmp_path, monkeypatch):
+    """After a body edit the edited story's pages are put in place first too (planning the
+    feeds, data files and search check is most of such a build), but not the pages browsers
+    show (a body edit changes no other page), and the rest of the build does not render
+    them again."""
+    root = make_site()
+    memory = BuildState.watched(options(root))
+    build(root, state=memory)
+    seen, rendered = {}, []
+    real = pipeline.Renderer.render
+
+    def counted(self, route):
+        rendered.append(route.url)
+        return real(self, route)
+
+    def ready(files):
+        seen["files"] = sorted(files)
+        seen["story"] = (root / "public/en/stories/gbsa-centre/index.html").read_text("utf-8")
+
+    monkeypatch.setattr(pipeline.Renderer, "render", counted)
+    EDITS["body"](root)
+    memory.note([str((root / "content/stories/gbsa-centre.en.md").resolve())])
+    shown = frozenset({"/en/places/chongqing/"})
+    report = pipeline.build(options(root), state=memory, first=FirstPages(shown, ready))
+    assert seen["files"] == ["en/stories/gbsa-centre/index.html"]  # the Chinese page, a translation, is as it was
+    assert "opened its first centre" in seen["story"]
+    assert rendered.count("en/stories/gbsa-centre/") == 1 and rendered.count("zh/stories/gbsa-centre/") == 1
+    assert "en/places/chongqing/" not in rendered
+    assert "en/stories/gbsa-centre/index.html" in report.written
+    search.settle(memory)
+    assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
 def test_serve_leaves_the_data_files_for_its_idle_moment(make_site, tmp_path):
     """A `serve` rebuild leaves the /data/ files and page, the feeds and the sitemap for the idle
     moment after it (build.LaterPages: 3.9 s of a title edit's 8 at 10,000 stories): the pages first, the data
