@@ -18,6 +18,7 @@ import re
 MARK = b" data-pagefind-body"
 NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)")
 LANG = re.compile(rb"<html\b[^>]*\slang=\"([^\"]*)\"")
+IGNORED = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?\sdata-pagefind-ignore(?:=\"(?:index|all)\")?[\s/>]")
 
 
 def view(page: bytes) -> bytes | None:
@@ -27,10 +28,18 @@ def view(page: bytes) -> bytes | None:
     mark = page.find(MARK)
     start = page.rfind(b"<", 0, mark)
     name = NAME.match(page, start) if mark > 0 and start >= 0 else None
-    if name is None:
+    end = element_end(page, name.group(1), name.end()) if name is not None else None
+    if end is None:
         return None
-    opening, closing = b"<" + name.group(1), b"</" + name.group(1) + b">"
-    depth, pos = 1, name.end()
+    lang = LANG.search(page, 0, start)
+    head = b'<!DOCTYPE html><html lang="' + (lang.group(1) if lang else b"") + b'"><head><meta charset="utf-8"></head><body>'
+    return head + without_ignored(page[start:end]) + b"</body></html>\n"
+
+
+def element_end(page: bytes, name: bytes, pos: int) -> int | None:
+    """Where the element opened just before `pos` ends (after its end tag); None if it does not."""
+    opening, closing = b"<" + name, b"</" + name + b">"
+    depth = 1
     while depth:
         close = page.find(closing, pos)
         if close < 0:
@@ -42,9 +51,24 @@ def view(page: bytes) -> bytes | None:
             depth, pos = depth + 1, inner + len(opening)
         else:
             depth, pos = depth - 1, close + len(closing)
-    lang = LANG.search(page, 0, start)
-    head = b'<!DOCTYPE html><html lang="' + (lang.group(1) if lang else b"") + b'"><head><meta charset="utf-8"></head><body>'
-    return head + page[start:pos] + b"</body></html>\n"
+    return pos
+
+
+def without_ignored(body: bytes) -> bytes:
+    """The indexed element without the elements marked `data-pagefind-ignore` that hold no
+    other Pagefind attribute (a filter or meta inside one still counts): Pagefind reads none
+    of their text, yet parsing it was half of indexing an entity page, whose story list,
+    timeline and connections are all ignored (the bundle is the same: tests/test_search.py)."""
+    parts, pos = [], 0
+    for found in IGNORED.finditer(body):
+        if found.start() < pos:
+            continue  # inside one removed already
+        end = element_end(body, found.group(1), found.end(1))
+        if end is None or b"data-pagefind-" in body[found.end() : end]:
+            continue
+        parts.append(body[pos : found.start()])
+        pos = end
+    return b"".join(parts) + body[pos:] if parts else body
 
 
 def digest(page: bytes) -> str:

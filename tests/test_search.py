@@ -116,6 +116,11 @@ def test_a_view_is_the_html_lang_and_the_whole_indexed_element():
     assert pagefind_view.view(page.replace(b" data-pagefind-body", b"")) is None
     assert pagefind_view.view(page.replace(b"</article><footer>", b"<footer>")) is None  # no end: the whole page
     assert pagefind_view.digest(page.replace(b"menu", b"other menu")) == pagefind_view.digest(page)
+    # what Pagefind ignores is left out, but for an element holding a filter or meta
+    ignored = page.replace(b"<p>after</p>", b'<ul data-pagefind-ignore><li><ul><li>x</li></ul></li></ul><p>after</p>'
+                                            b'<section data-pagefind-ignore><p data-pagefind-meta="m">m</p></section>')
+    assert pagefind_view.view(ignored) == view.replace(
+        b"<p>after</p>", b'<p>after</p><section data-pagefind-ignore><p data-pagefind-meta="m">m</p></section>')
 
 
 def test_pages_views_give_the_bundle_the_pages_give(tmp_path):
