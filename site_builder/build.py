@@ -33,7 +33,7 @@ from site_builder.assemble import assemble
 from site_builder.config import BuildOptions
 from site_builder.errors import ContentError, Problem
 from site_builder.i18n import CatalogSet, catalog_path, environments, load_catalogs
-from site_builder.load import Stamp, load_content, shown_path
+from site_builder.load import Stamp, load_content, shown_path, source_stamps_at
 from site_builder.markup import EarlyBodies, MarkdownCache, remove_store, render_missing
 from site_builder.model import Site
 from site_builder.parallel import map_jobs, run_apart
@@ -307,7 +307,7 @@ def load_site(options: BuildOptions, state: BuildState, files: dict[str, Stamp],
 def catalogs_or_problems(options: BuildOptions, site: Site, state: BuildState) -> CatalogSet:
     """The catalogs, compiled; `serve` keeps them while their files' stamps stay (reading
     them was a twentieth of a body edit)."""
-    stamps = tuple(file_stamp(catalog_path(options.templates, lang)) for lang in site.config.languages)
+    stamps = source_stamps_at(options.templates, [catalog_path(options.templates, lang) for lang in site.config.languages])
     if state.catalogs is not None and state.catalogs[0] == stamps:
         return state.catalogs[1]
     problems: list[Problem] = []
@@ -317,14 +317,6 @@ def catalogs_or_problems(options: BuildOptions, site: Site, state: BuildState) -
     if state.in_memory:
         state.catalogs = (stamps, catalogs)
     return catalogs
-
-
-def file_stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def renderer_for(site: Site, planner: Planner, catalogs: CatalogSet, bodies: MarkdownCache,

@@ -155,7 +155,7 @@ class BuildState:
     list_tables: dict | None = None  # serve: what planning carries over while the heads stay (plan.Planner, paging.Lists)
     later_pages: PagesForLater | None = None  # serve: pages the last build left for idle time (build.LaterPages)
     translation_memo: StatusMemo | None = None  # serve: the last build's translation states (translations.py)
-    catalogs: tuple[tuple, CatalogSet] | None = None  # serve: the compiled catalogs, with their files' stamps
+    catalogs: tuple[dict[str, Stamp], CatalogSet] | None = None  # serve: the compiled catalogs, with their files' stamps
 
     def __post_init__(self) -> None:
         if self.in_memory and self.assembly is None:

@@ -294,19 +294,22 @@ class StatusMemo:
         default = site.config.default_language
         others = [lang for lang in site.config.languages if lang != default]
         today = dt.date.today().isoformat()
-        kept, keys, made, tables, last = {}, [], [], [site.stories[lang] for lang in others], self.stories
+        kept, keys, made, gone, tables, last = {}, [], [], [], [site.stories[lang] for lang in others], self.stories
         for slug, original in site.stories[default].items():
             versions = (original, *[table[slug] for table in tables])
             was = last.get(slug)
-            if was is None or was[0] != versions:  # (a tuple compares its items by identity first)
+            # (a tuple compares its items by identity first; versions equal field by field give equal states)
+            if was is None or was[0] != versions:
+                if was is not None:
+                    gone.append(was)
                 states = story_states(slug, story_facts(original, list(versions[1:]), others, default),
                                       content, default, ledger, today)
                 was = (versions, states, row_key(states))
-                made.append(slug)
+                made.append(was)
             kept[slug] = was
             keys.append(was[2])
-        gone = [entry for slug, entry in self.stories.items() if slug not in kept or slug in made]
-        self.order = resorted(self.order, gone, [kept[slug] for slug in made], kept)
+        gone += [entry for slug, entry in last.items() if slug not in kept]
+        self.order = resorted(self.order, gone, made, kept)
         self.stories = kept
         if self.entities is None or self.entities[0] is not site.entities:
             self.entities = (site.entities, entity_states(entity_facts(site, shown_path(content), others).values()))
