@@ -1,10 +1,11 @@
 """Running Pagefind: directories of finished pages → the bundles' files, several at once.
 
-Pagefind's `--service` (its Python API) indexes a directory and writes one bundle, with an
-index per `<html lang>` (`en`, `zh-hans`: the extended binary segments Chinese). Each bundle
-is made in its own temporary directory beside the output from a tree of the pages' views
-(pagefind_view.py: what Pagefind reads of them), by its own Pagefind process; up to `jobs` run at a time, since
-one process keeps about one and a half cores busy. A failure is one Problem naming the output.
+Pagefind's command line (the binary of the `pagefind[extended]` package) indexes a directory
+and writes one bundle, with an index per `<html lang>` (`en`, `zh-hans`: the extended binary
+segments Chinese). Each bundle is made in its own temporary directory beside the output from a
+tree of the pages' views (pagefind_view.py: what Pagefind reads of them), by its own Pagefind
+process; up to `jobs` run at a time, since one process keeps about one and a half cores busy.
+A failure is one Problem naming the output.
 """
 
 from __future__ import annotations
@@ -121,71 +122,38 @@ def in_own_loop(make):
         return pool.submit(lambda: asyncio.run(make())).result()
 
 
-async def index_directory(view: Path, written: Path) -> int:
-    from pagefind.index import IndexConfig
-    from pagefind.service import PagefindService, get_executable
+def executable() -> Path:
+    from pagefind.service import get_executable  # the wrapper's choice: PAGEFIND_BINARY_PATH, else the extended binary
 
     binary = get_executable()
     if binary is None:
         raise RuntimeError("no Pagefind binary (install the package with `pip install -e .`: pagefind[extended])")
-    service = await PagefindService().launch()
-    # The wrapper waits forever for an answer from a binary that died, and its close() waits
-    # 5 s more: its reader task and process are watched here (no public way to learn either).
-    reader, process = service._poll_task, service._backend  # noqa: SLF001
+    return binary
 
-    async def answer(request):
-        task = asyncio.ensure_future(request)
-        await asyncio.wait({task, reader}, return_when=asyncio.FIRST_COMPLETED)
-        if not task.done():
-            task.cancel()
-            raise ConnectionError("no answer")
-        return task.result()
 
+def arguments(binary: Path, view: Path, written: Path) -> list[str]:
+    """Pagefind's command line for one bundle (tests put a wrapper in front of it)."""
+    return [str(binary), "--site", str(view), "--output-path", str(written)]
+
+
+async def index_directory(view: Path, written: Path) -> None:
+    """Pagefind's CLI over `view` into `written`. Its CLI, not its `--service`: the same index
+    for a fifth less CPU and a second less per bundle (measured on 3,300 pages), and the files
+    are on disk when it exits. It runs in the work directory, so that no pagefind.yml of the
+    editor's is read, and without PAGEFIND_* variables (read as its options)."""
+    binary = executable()
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
+    process = await asyncio.create_subprocess_exec(
+        *arguments(binary, view, written), cwd=view.parent, env=environment,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
-        index = await answer(service.create_index(IndexConfig(keep_index_url=False)))
-        found = await answer(index.add_directory(str(view)))
-        await answer(index.write_files(str(written)))
-        await written_out(written)  # before it exits: exiting abandons writes still in flight
+        said, _ = await process.communicate()
     except asyncio.CancelledError:  # serve: a save arrived; the process must not outlive us
         with contextlib.suppress(ProcessLookupError):
             process.kill()
         await process.wait()
-        reader.cancel()
         raise
-    except Exception as bad:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(process.wait()), 1)
-        status = process.returncode
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-        reader.cancel()
-        if status is not None or isinstance(bad, (ConnectionError, asyncio.IncompleteReadError)):
-            raise RuntimeError(f"{binary} stopped" + (f" with exit status {status}" if status is not None else "")) from None
-        raise
-    process.stdin.close()  # it exits (close() would kill it)
-    try:
-        await asyncio.wait_for(asyncio.shield(process.wait()), 120)
-    finally:
-        reader.cancel()
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-    return int(found.get("page_count", 0))
-
-
-async def written_out(directory: Path, polls: int = 2400, quiet: int = 10) -> None:
-    """Wait until Pagefind's files hold their bytes. It writes through tokio, which hands each
-    file's bytes to a background thread and answers before they are on disk (an empty
-    pagefind.js and pagefind-entry.json reached builds, and under load a pagefind.js cut at
-    40 KB): the output is taken as complete once the entry file is there, no file is empty and
-    no size has changed for `quiet` polls in a row (half a second: a writer thread of a loaded
-    machine can pause for longer than one poll)."""
-    sizes, same = None, 0
-    for _ in range(polls):
-        now = {path: path.stat().st_size for path in directory.rglob("*") if path.is_file()}
-        same = same + 1 if now == sizes else 0
-        if same >= quiet and all(now.values()) and (directory / "pagefind-entry.json") in now:
-            return
-        sizes = now
-        await asyncio.sleep(0.05)
+    if process.returncode != 0:
+        lines = [line.strip() for line in said.decode("utf-8", "replace").splitlines() if line.strip()]
+        why = next((line for line in reversed(lines) if line.lower().startswith("error")), lines[-1] if lines else "")
+        raise RuntimeError(f"{binary} stopped with exit status {process.returncode}" + (f": {why}" if why else ""))

@@ -5,6 +5,7 @@
 - `tree(root)`: every file under a directory and its digest, to compare two outputs.
 - `clean_tree(root, where, **options)`: what a clean build of the project writes (cold cache).
 - `problems(files)`: the `path:line: message` lines `check` prints for the base site plus files.
+- `held_pagefind`: Pagefind's runs held before they index, until released (HeldPagefind).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -214,3 +217,50 @@ def cache_key_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.getbasetemp() / "config-home"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
     return home
+
+
+HOLD = """\
+import os, pathlib, sys, time
+started, release = map(pathlib.Path, sys.argv[1:3])
+started.touch()
+while not release.exists():
+    time.sleep(0.01)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
+class HeldPagefind:
+    """Pagefind's processes held before they index, until `release()`: each run is a Python
+    process whose command line names the Pagefind binary (so it is one to the tests that look
+    for Pagefind processes), waits for a file, then becomes Pagefind itself."""
+
+    def __init__(self, where: Path, monkeypatch: pytest.MonkeyPatch):
+        from site_builder import pagefind_run
+
+        self.where, self.runs = where, []
+        where.mkdir(parents=True, exist_ok=True)
+        real = pagefind_run.arguments
+
+        def held(binary, view, written):
+            started = self.where / f"started-{len(self.runs)}"
+            self.runs.append(started)
+            return [sys.executable, "-c", HOLD, str(started), str(self.where / "release"), *real(binary, view, written)]
+
+        monkeypatch.setattr(pagefind_run, "arguments", held)
+
+    def running(self, timeout: float) -> bool:
+        """Whether a held run started within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(path.exists() for path in self.runs):
+                return True
+            time.sleep(0.01)
+        return False
+
+    def release(self) -> None:
+        (self.where / "release").touch()
+
+
+@pytest.fixture
+def held_pagefind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HeldPagefind:
+    return HeldPagefind(tmp_path / "held-pagefind", monkeypatch)

@@ -4,7 +4,6 @@ never by how fast this machine is (the browser tests check the promise end to en
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
 import queue
 import threading
@@ -13,7 +12,7 @@ import time
 from watchfiles import Change
 
 from conftest import STORY_EN, options
-from site_builder import pagefind_run, rebuild, search
+from site_builder import rebuild, search
 from site_builder.parallel import run_apart
 from site_builder.rebuild import FLUSH_AFTER, RebuildLoop
 from site_builder.state import SLOW_TO_WRITE
@@ -92,37 +91,26 @@ def test_saves_reported_apart_are_each_built_and_none_is_lost(make_site):
         loop.stop()
 
 
-def test_a_save_while_the_index_is_made_is_built_without_waiting_for_it(make_site, monkeypatch):
+def test_a_save_while_the_index_is_made_is_built_without_waiting_for_it(make_site, held_pagefind):
     """Once idle, serve re-makes the search index (seconds for a large shard); a save then stops
     it and is built at once, and the index is made when serve is idle again."""
     root = make_site()
-    indexing, release, entered = threading.Event(), threading.Event(), []
-    real = pagefind_run.written_out
-
-    async def held(directory, *args, **kwargs):  # Pagefind runs until the test lets it finish
-        entered.append(directory)
-        indexing.set()
-        while not release.is_set():
-            await asyncio.sleep(0.01)
-        await real(directory, *args, **kwargs)
-
-    monkeypatch.setattr(pagefind_run, "written_out", held)
     watcher = Watcher()
     loop = started(root, watcher)
     try:
-        assert indexing.wait(WAIT), "serve did not start indexing once idle"
+        assert held_pagefind.running(WAIT), "serve did not start indexing once idle"
         watcher.batches.put({save(root, 1)})
         assert loop.wait_for_build(2, 30), "the save waited for the index"
         assert "opened save 1 of a centre" in shown(root)
-        release.set()
+        held_pagefind.release()
         deadline = time.monotonic() + WAIT
         while loop.state.unsaved - set(SLOW_TO_WRITE) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert loop.state.unsaved <= set(SLOW_TO_WRITE), "the index was not made once serve was idle again"
-        assert len(entered) >= 2  # the stopped run and the one that finished
+        assert len(held_pagefind.runs) >= 2  # the stopped run and the one that finished
         assert (root / "public/pagefind/pagefind-entry.json").is_file()
     finally:
-        release.set()
+        held_pagefind.release()
         loop.stop()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -218,23 +217,16 @@ def test_serve_re_indexes_once_edits_settle(make_site):
     assert tree(root / "public") == tree(clean)
 
 
-def test_serve_stops_indexing_when_a_save_arrives_and_indexes_later(make_site, monkeypatch):
+def test_serve_stops_indexing_when_a_save_arrives_and_indexes_later(make_site, held_pagefind):
     """A save during `settle` (seconds at scale) must not wait for it: the Pagefind process is
     killed, nothing of the index or the records changes, and the next settle makes it."""
     root = make_site()
     memory = BuildState.watched(options(root, drafts=True))
     build_site(root, memory, drafts=True)
-    running, real = threading.Event(), pagefind_run.written_out
-
-    async def never_done(directory, *args, **kwargs):  # Pagefind is running: hold it there
-        running.set()
-        await asyncio.Event().wait()
-
-    monkeypatch.setattr(pagefind_run, "written_out", never_done)
     cancel = threading.Event()
     settling = threading.Thread(target=search.settle, args=(memory, cancel))
     settling.start()
-    assert running.wait(60)
+    assert held_pagefind.running(60)
     children = pagefind_children()
     assert children, "no Pagefind process while indexing"
     cancel.set()
@@ -243,7 +235,7 @@ def test_serve_stops_indexing_when_a_save_arrives_and_indexes_later(make_site, m
     assert not pagefind_children() & children, "a cancelled Pagefind process outlived settle"
     assert not (root / "public/pagefind").exists() and "search" in memory.unsaved  # left for later
     assert not [p.name for p in root.iterdir() if p.name.startswith(".public.search")], "work directory left"
-    monkeypatch.setattr(pagefind_run, "written_out", real)
+    held_pagefind.release()
     search.settle(memory, threading.Event(), ("snapshot",))  # as serve, idle: all but the snapshot
     assert entry(root / "public")["languages"]["en"]["page_count"] == 7 and memory.unsaved == {"snapshot"}
     search.settle(memory)  # as serve, idle for long, or stopping
