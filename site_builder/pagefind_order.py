@@ -18,6 +18,7 @@ import hashlib
 import json
 
 SIGNATURE = b"pagefind_dcd"
+HASHED = ("fragment/", "index/")  # files named by a hash of their content; the bundle keeps those its metadata names
 
 
 def decode(data: bytes, at: int = 0):
@@ -88,14 +89,20 @@ def name(lang: str, data: bytes, length: int) -> str:
 
 
 def stable(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The bundle (path inside it → bytes) with filters, metadata and entry in sorted order."""
+    """The bundle (path inside it → bytes) with filters, metadata and entry in sorted order,
+    and of the fragments and word-index chunks only those the metadata names (a bundle made
+    over the previous one's files holds the old ones too: pagefind_run.py)."""
     entry = json.loads(files["pagefind-entry.json"])
     out = {path: data for path, data in files.items()
-           if not path.startswith("filter/") and not (path.startswith("pagefind.") and path.endswith(".pf_meta"))
+           if not path.startswith(("filter/",) + HASHED) and not (path.startswith("pagefind.") and path.endswith(".pf_meta"))
            and path != "pagefind-entry.json"}
     languages = {}
     for lang, about in sorted(entry["languages"].items()):
         meta = read(files[f"pagefind.{about['hash']}.pf_meta"])
+        for page_hash, _words in meta[1]:  # meta[1]: [fragment hash, word count] per page
+            out[f"fragment/{page_hash}.pf_fragment"] = files[f"fragment/{page_hash}.pf_fragment"]
+        for _first, _last, chunk_hash in meta[2]:  # meta[2]: [first word, last word, hash] per chunk
+            out[f"index/{chunk_hash}.pf_index"] = files[f"index/{chunk_hash}.pf_index"]
         filters = []  # meta[3]: [filter name, hash of its index]
         for filter_name, old in sorted(meta[3]):
             index = read(files[f"filter/{old}.pf_filter"])  # [filter name, [[value, [page numbers]]…]]

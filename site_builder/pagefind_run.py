@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import hashlib
 import os
 import re
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import pagefind_order, pagefind_view
@@ -32,20 +34,83 @@ class Cancelled(Exception):
     """`cancel` was set: the Pagefind processes were stopped and nothing was made."""
 
 
+@dataclass(frozen=True)
+class Previous:
+    """A shard's bundle in the output, for Pagefind to skip the work of what is unchanged:
+    `directory` holds it, `files` its fragments and word-index chunks (path in the bundle →
+    sha1 of the bytes the records say were written)."""
+
+    directory: Path
+    files: dict[str, str]
+
+
 def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int,
-            cancel: threading.Event | None = None) -> dict[int, dict[str, bytes]]:
+            cancel: threading.Event | None = None,
+            previous: dict[int, Previous] | None = None) -> dict[int, dict[str, bytes]]:
     """Index each view (output file → where its bytes are now): per view, its bundle's files.
-    Raises Cancelled once `cancel` is set (serve: a save arrived while it indexed)."""
+    Raises Cancelled once `cancel` is set (serve: a save arrived while it indexed).
+
+    Pagefind names a fragment or word-index chunk by a hash of its content and does not
+    write one whose file exists (each is compressed at gzip's best level: most of the time
+    of writing a bundle). So a bundle is made over links to its `previous` files; those the
+    new metadata does not name are left out, and if one it names is not sound (changed since
+    written, or in a group of hashes Pagefind lengthened to tell them apart, whose names can
+    swap between runs) the bundle is made again from nothing."""
     work = out.parent / f".{out.name}.search-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
+    previous = previous or {}
     try:
+        linked = {}
         for key, sources in views.items():
             write_views(sources, work / str(key) / "site", cancel)
-        results = run(work, sorted(views), out, jobs, cancel)
-        return {key: read_bundle(work / str(key) / "bundle", out) for key in results}
+            if key in previous:
+                linked[key] = link_previous(previous[key], work / str(key) / "bundle", cancel)
+        made = {key: read_bundle(work / str(key) / "bundle", out, linked.get(key))
+                for key in run(work, sorted(views), out, jobs, cancel)}
+        again = sorted(key for key, bundle in made.items() if bundle is None)
+        for key in again:
+            shutil.rmtree(work / str(key) / "bundle")
+        if again:
+            made.update({key: read_bundle(work / str(key) / "bundle", out) for key in run(work, again, out, jobs, cancel)})
+        return made
     finally:
         if work.exists():  # a directory per page, and Pagefind's files: deleting them costs seconds
             discard(work, out, later=sum(map(len, views.values())) > 500)
+
+
+def link_previous(previous: Previous, bundle: Path, cancel: threading.Event | None = None) -> dict[str, str]:
+    """Hard links in `bundle` to the previous bundle's files: those linked, with their sha1."""
+    linked, made = {}, set()
+    for n, (path, digest) in enumerate(previous.files.items()):
+        if n % 500 == 0 and cancel is not None and cancel.is_set():
+            raise Cancelled()
+        target = bundle / path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            os.link(previous.directory / path, target)
+        except OSError:  # gone, or a file system without links: Pagefind writes it
+            continue
+        linked[path] = digest
+    return linked
+
+
+def sound(bundle: dict[str, bytes], linked: dict[str, str]) -> bool:
+    """Whether every linked file the bundle keeps holds the bytes its record says and is not
+    in a group of names one of which starts another (Pagefind lengthens a hash that collides;
+    which page gets the short name depends on the order, so a linked file may hold the other's)."""
+    if any(hashlib.sha1(data).hexdigest() != linked[path] for path, data in bundle.items() if path in linked):
+        return False
+    group: list[str] = []
+    for path in sorted(p for p in bundle if p.startswith(pagefind_order.HASHED)) + [""]:
+        if group and path.startswith(group[0].rsplit(".", 1)[0]):
+            group.append(path)
+            continue
+        if len(group) > 1 and any(member in linked for member in group):
+            return False
+        group = [path]
+    return True
 
 
 def write_views(sources: dict[str, Path], site: Path, cancel: threading.Event | None = None) -> None:
@@ -63,14 +128,20 @@ def write_views(sources: dict[str, Path], site: Path, cancel: threading.Event | 
         target.write_bytes(pagefind_view.view(data) or data)
 
 
-def read_bundle(written: Path, out: Path) -> dict[str, bytes]:
+def read_bundle(written: Path, out: Path, linked: dict[str, str] | None = None) -> dict[str, bytes] | None:
+    """The bundle Pagefind wrote (made deterministic: pagefind_order.py), or None when a file
+    linked from the previous bundle is not sound (see `bundles`)."""
     made = {path.relative_to(written).as_posix(): path.read_bytes()
             for path in sorted(written.rglob("*")) if path.is_file() and not UNUSED.search(path.name)}
     empty = sorted(name for name, data in made.items() if not data)
     if empty or "pagefind-entry.json" not in made:
         raise ContentError([Problem(shown_path(out), 0, "search index not built: Pagefind left "
                                     + (f"an empty {empty[0]}" if empty else "no pagefind-entry.json"))])
-    return pagefind_order.stable(made)
+    try:
+        bundle = pagefind_order.stable(made)
+    except (KeyError, ValueError) as bad:
+        raise ContentError([Problem(shown_path(out), 0, f"search index not built: Pagefind left an unreadable bundle ({bad})")]) from None
+    return bundle if not linked or sound(bundle, linked) else None
 
 
 def run(work: Path, keys: list[int], out: Path, jobs: int, cancel: threading.Event | None = None) -> list[int]:

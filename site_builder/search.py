@@ -207,7 +207,8 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
     stale = check.stale(out)
     changed = set(report.written)
     files = indexed_files(site, check.layout, stale, out, state.options.jobs,
-                          lambda f: Path(staging.path(f)) if f in changed else out / f)
+                          lambda f: Path(staging.path(f)) if f in changed else out / f,
+                          written={url: record.hash for url, record in kept.items()} if previous else None)
     records = {url: record for url, record in kept.items() if url not in files and check.keeps(url, stale)}
     for url, data in files.items():
         record = kept.get(url)
@@ -226,12 +227,16 @@ def views_changed(old: dict[str, PageRecord], new: dict[str, PageRecord]) -> boo
 
 
 def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs: int | None,
-                  source_of, cancel: threading.Event | None = None) -> dict[str, bytes]:
-    """The stale shards' bundles and the files about the whole index (names, shards, stamp)."""
+                  source_of, cancel: threading.Event | None = None,
+                  written: dict[str, str] | None = None) -> dict[str, bytes]:
+    """The stale shards' bundles and the files about the whole index (names, shards, stamp).
+    `written`: the bundle files in the output and their hashes, as the records say (not after
+    `build --clean`): Pagefind then skips what is unchanged in a shard's previous bundle."""
     from site_builder import pagefind_run  # asyncio and Pagefind's wrapper: only when indexing
 
     views = {shard: {f: source_of(f) for f in layout.shards[shard]} for shard in stale}
-    made = pagefind_run.bundles(views, out, jobs or os.cpu_count() or 1, cancel)
+    made = pagefind_run.bundles(views, out, jobs or os.cpu_count() or 1, cancel,
+                                previous_bundles(layout, stale, out, written or {}))
     files = {}
     for shard, bundle in sorted(made.items()):
         first = shard == layout.first
@@ -243,6 +248,19 @@ def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs:
     files[SHARDS] = json.dumps(merged).encode()
     files[STAMP] = layout.header().encode()
     return files
+
+
+def previous_bundles(layout: Layout, stale: list[int], out: Path, written: dict[str, str]):
+    """Per stale shard, the hashed files of the bundle its directory in the output holds."""
+    from site_builder.pagefind_run import Previous
+
+    hashed = re.compile(re.escape(BUNDLE) + r"(?:(\d+)/)?((?:fragment|index)/[^/]+)")
+    found: dict[str, dict[str, str]] = {}
+    for url, digest in written.items():
+        if (match := hashed.fullmatch(url)):
+            found.setdefault(BUNDLE + (f"{match.group(1)}/" if match.group(1) else ""), {})[match.group(2)] = digest
+    return {shard: Previous(out / layout.directory(shard), found[layout.directory(shard)])
+            for shard in stale if layout.directory(shard) in found}
 
 
 def settle(state: BuildState, cancel: threading.Event | None = None, later: tuple[str, ...] = ()) -> None:
@@ -277,7 +295,8 @@ def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None
         return
     stale = check.stale(out)
     try:
-        files = indexed_files(site, check.layout, stale, out, jobs, lambda f: out / f, cancel)
+        files = indexed_files(site, check.layout, stale, out, jobs, lambda f: out / f, cancel,
+                              {url: record.hash for url, record in records.pages.items() if url.startswith(BUNDLE)})
     except ContentError as bad:
         print("\n".join(map(str, bad.problems)), flush=True)
         return
