@@ -18,8 +18,10 @@ import os
 import re
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from site_builder import pagefind_order, pagefind_view
 from site_builder.errors import ContentError, Problem
@@ -46,9 +48,15 @@ class Previous:
 
 def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int,
             cancel: threading.Event | None = None,
-            previous: dict[int, Previous] | None = None) -> dict[int, dict[str, bytes]]:
-    """Index each view (output file → where its bytes are now): per view, its bundle's files.
+            previous: dict[int, Previous] | None = None,
+            each: Callable[[int, dict[str, bytes]], None] | None = None) -> dict[int, dict[str, bytes]]:
+    """Index each view (output file → where its bytes are now): per view, its bundle's files,
+    also handed to `each` as soon as it is made (from another thread, one bundle at a time).
     Raises Cancelled once `cancel` is set (serve: a save arrived while it indexed).
+
+    A pipeline, since Pagefind's processes keep both cores busy and the rest is this process's
+    alone: one thread writes the views shard after shard, Pagefind indexes a shard once its
+    views are written (`jobs` at a time), another thread reads each bundle once made.
 
     Pagefind names a fragment or word-index chunk by a hash of its content and does not
     write one whose file exists (each is compressed at gzip's best level: most of the time
@@ -59,19 +67,24 @@ def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int,
     work = out.parent / f".{out.name}.search-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     previous = previous or {}
+
+    def prepare(key: int) -> dict[str, str] | None:
+        write_views(views[key], work / str(key) / "site", cancel)
+        return link_previous(previous[key], work / str(key) / "bundle", cancel) if key in previous else None
+
+    def finish(key: int, linked: dict[str, str] | None) -> dict[str, bytes] | None:
+        bundle = read_bundle(work / str(key) / "bundle", out, linked)
+        if bundle is not None and each is not None:
+            each(key, bundle)
+        return bundle
+
     try:
-        linked = {}
-        for key, sources in views.items():
-            write_views(sources, work / str(key) / "site", cancel)
-            if key in previous:
-                linked[key] = link_previous(previous[key], work / str(key) / "bundle", cancel)
-        made = {key: read_bundle(work / str(key) / "bundle", out, linked.get(key))
-                for key in run(work, sorted(views), out, jobs, cancel)}
+        made = run(work, sorted(views), out, jobs, cancel, prepare, finish)
         again = sorted(key for key, bundle in made.items() if bundle is None)
         for key in again:
             shutil.rmtree(work / str(key) / "bundle")
         if again:
-            made.update({key: read_bundle(work / str(key) / "bundle", out) for key in run(work, again, out, jobs, cancel)})
+            made.update(run(work, again, out, jobs, cancel, finish=finish))
         return made
     finally:
         if work.exists():  # a directory per page, and Pagefind's files: deleting them costs seconds
@@ -144,42 +157,63 @@ def read_bundle(written: Path, out: Path, linked: dict[str, str] | None = None) 
     return bundle if not linked or sound(bundle, linked) else None
 
 
-def run(work: Path, keys: list[int], out: Path, jobs: int, cancel: threading.Event | None = None) -> list[int]:
-    """Pagefind over `work/<key>/site` into `work/<key>/bundle`, `jobs` at a time; stopped
-    (Cancelled) within CANCEL_POLL seconds of `cancel` being set."""
-    async def all_of() -> list[int]:
-        turn = asyncio.Semaphore(max(1, jobs))
+class PagefindFailed(Exception):
+    """Pagefind or its binary failed: the message says how."""
 
-        async def one(key: int) -> int:
+
+def run(work: Path, keys: list[int], out: Path, jobs: int, cancel: threading.Event | None = None,
+        prepare: Callable[[int], Any] | None = None,
+        finish: Callable[[int, Any], Any] | None = None) -> dict[int, Any]:
+    """Pagefind over `work/<key>/site` into `work/<key>/bundle`, `jobs` at a time: per key,
+    what `finish(key, what prepare(key) gave)` gives (run in a thread after Pagefind), once
+    `prepare(key)` ran (in another thread, key after key, ahead of Pagefind). Stopped
+    (Cancelled) within CANCEL_POLL seconds of `cancel` being set; a failure of Pagefind is a
+    ContentError, of `prepare` or `finish` raised as it is."""
+    async def all_of() -> dict[int, Any]:
+        loop = asyncio.get_running_loop()
+        turn = asyncio.Semaphore(max(1, jobs))
+        writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="pagefind-views")
+        reader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="pagefind-bundles")
+        prepared = {key: loop.run_in_executor(writer, prepare, key) for key in keys} if prepare else {}
+
+        async def one(key: int) -> tuple[int, Any]:
+            given = await prepared[key] if prepare else None
             async with turn:
-                await index_directory(work / str(key) / "site", work / str(key) / "bundle")
-            return key
+                try:
+                    await index_directory(work / str(key) / "site", work / str(key) / "bundle")
+                except asyncio.CancelledError:
+                    raise
+                except Exception as bad:  # whatever the binary or its start raised: the build must say it
+                    raise PagefindFailed(" ".join(str(bad).split()) or type(bad).__name__) from None
+            return key, (await loop.run_in_executor(reader, finish, key, given) if finish else given)
 
         async def cancelled() -> None:
             while not cancel.is_set():
                 await asyncio.sleep(CANCEL_POLL)
 
-        everything = asyncio.ensure_future(asyncio.gather(*map(one, keys)))
-        if cancel is None:
-            return list(await everything)
-        watch = asyncio.ensure_future(cancelled())
-        await asyncio.wait({everything, watch}, return_when=asyncio.FIRST_COMPLETED)
-        watch.cancel()
-        if not everything.done():
-            everything.cancel()  # each index_directory kills its process
-            with contextlib.suppress(asyncio.CancelledError):
-                await everything
-            raise Cancelled()
-        return list(everything.result())
+        tasks = {asyncio.ensure_future(one(key)) for key in keys}
+        watch = asyncio.ensure_future(cancelled()) if cancel is not None else None
+        waiting = tasks | ({watch} if watch else set())
+        try:
+            while tasks & waiting:
+                done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if watch in done:
+                    raise Cancelled()
+                for task in done:
+                    if task.exception() is not None:
+                        raise task.exception()
+            return dict(task.result() for task in tasks)
+        finally:
+            for task in tasks | ({watch} if watch else set()):
+                task.cancel()  # each index_directory kills its process
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for pool in (writer, reader):
+                pool.shutdown(wait=True, cancel_futures=True)
 
     try:
         return in_own_loop(all_of)
-    except Cancelled:
-        raise
-    except Exception as bad:  # whatever the service or its wrapper raised: the build must say it
-        said = str(bad) if isinstance(bad, (OSError, RuntimeError)) or not bad.args else str(bad.args[0])  # (message, request)
-        message = " ".join(said.split()) or type(bad).__name__
-        raise ContentError([Problem(shown_path(out), 0, f"search index not built: Pagefind failed: {message}")]) from None
+    except PagefindFailed as bad:
+        raise ContentError([Problem(shown_path(out), 0, f"search index not built: Pagefind failed: {bad}")]) from None
 
 
 def in_own_loop(make):
@@ -212,7 +246,7 @@ async def index_directory(view: Path, written: Path) -> None:
     for a fifth less CPU and a second less per bundle (measured on 3,300 pages), and the files
     are on disk when it exits. It runs in the work directory, so that no pagefind.yml of the
     editor's is read, and without PAGEFIND_* variables (read as its options)."""
-    binary = executable()
+    binary, view, written = executable(), view.absolute(), written.absolute()  # it runs elsewhere
     environment = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
     process = await asyncio.create_subprocess_exec(
         *arguments(binary, view, written), cwd=view.parent, env=environment,

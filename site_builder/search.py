@@ -33,6 +33,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,16 +207,21 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
         return kept
     stale = check.stale(out)
     changed = set(report.written)
-    files = indexed_files(site, check.layout, stale, out, state.options.jobs,
-                          lambda f: Path(staging.path(f)) if f in changed else out / f,
-                          written={url: record.hash for url, record in kept.items()} if previous else None)
-    records = {url: record for url, record in kept.items() if url not in files and check.keeps(url, stale)}
-    for url, data in files.items():
-        record = kept.get(url)
-        staged = stage(staging, out, url, data, record.hash if record else None)
-        records[url] = PageRecord(check.wanted if url == STAMP else staged.hash, staged.hash, frozenset())
-        if staged.written:
-            report.written.append(url)
+    records: dict[str, PageRecord] = {}
+
+    def take(files: dict[str, bytes]) -> None:  # a shard's bundle as soon as it is made, then the rest
+        for url, data in files.items():
+            if url not in records:
+                record = kept.get(url)
+                staged = stage(staging, out, url, data, record.hash if record else None)
+                records[url] = PageRecord(check.wanted if url == STAMP else staged.hash, staged.hash, frozenset())
+                if staged.written:
+                    report.written.append(url)
+
+    take(indexed_files(site, check.layout, stale, out, state.options.jobs,
+                       lambda f: Path(staging.path(f)) if f in changed else out / f,
+                       written={url: record.hash for url, record in kept.items()} if previous else None, each=take))
+    records.update({url: record for url, record in kept.items() if url not in records and check.keeps(url, stale)})
     report.pages += len(records)
     return records
 
@@ -228,20 +234,25 @@ def views_changed(old: dict[str, PageRecord], new: dict[str, PageRecord]) -> boo
 
 def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs: int | None,
                   source_of, cancel: threading.Event | None = None,
-                  written: dict[str, str] | None = None) -> dict[str, bytes]:
-    """The stale shards' bundles and the files about the whole index (names, shards, stamp).
-    `written`: the bundle files in the output and their hashes, as the records say (not after
-    `build --clean`): Pagefind then skips what is unchanged in a shard's previous bundle."""
+                  written: dict[str, str] | None = None,
+                  each: Callable[[dict[str, bytes]], None] | None = None) -> dict[str, bytes]:
+    """The stale shards' bundles and the files about the whole index (names, shards, stamp),
+    by output path; `each` is given each shard's files as soon as they are made (from another
+    thread). `written`: the bundle files in the output and their hashes, as the records say
+    (not after `build --clean`): Pagefind then skips what is unchanged in a shard's previous bundle."""
     from site_builder import pagefind_run  # asyncio and Pagefind's wrapper: only when indexing
+
+    def placed(shard: int, bundle: dict[str, bytes]) -> dict[str, bytes]:
+        first = shard == layout.first
+        return {layout.directory(shard) + path: data for path, data in bundle.items() if first or not ENGINE.fullmatch(path)}
 
     views = {shard: {f: source_of(f) for f in layout.shards[shard]} for shard in stale}
     made = pagefind_run.bundles(views, out, jobs or os.cpu_count() or 1, cancel,
-                                previous_bundles(layout, stale, out, written or {}))
+                                previous_bundles(layout, stale, out, written or {}),
+                                (lambda shard, bundle: each(placed(shard, bundle))) if each else None)
     files = {}
     for shard, bundle in sorted(made.items()):
-        first = shard == layout.first
-        files.update({layout.directory(shard) + path: data for path, data in bundle.items()
-                      if first or not ENGINE.fullmatch(path)})
+        files.update(placed(shard, bundle))
     for lang in site.config.languages:
         files[f"{BUNDLE}names.{lang}.json"] = names_list(site, lang)
     merged = [layout.directory(shard)[len(BUNDLE):] for shard in layout.shards if shard != layout.first]
