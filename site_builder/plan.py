@@ -81,8 +81,9 @@ class Planner:
         self.translations = translations or Status((), ())
         self.config = site.config
         self.default = site.config.default_language
-        self.heads = {
-            lang: digest(*(v.head_digest for v in versions.values())) for lang, versions in site.stories.items()
+        self.heads = {  # joined, not repr'd as `digest` does: 20,000 of them in every build
+            lang: hashlib.sha1("\n".join([v.head_digest for v in versions.values()]).encode()).hexdigest()
+            for lang, versions in site.stories.items()
         }
         self.lists = Lists(site, kept, self.heads)
         self.entity_memo: dict[tuple[str, str], tuple[str, ...]] = {}  # see entity_deps

@@ -35,7 +35,7 @@ from site_builder.markup import MarkdownCache
 from site_builder.model import Site
 from site_builder.records import read_record, write_record
 from site_builder.snapshot import Snapshot
-from site_builder.translations import StatusMemo
+from site_builder.translation_memo import StatusMemo
 from site_builder.urls import file_of
 
 # What `serve` writes only once it has been idle for long (rebuild.SNAPSHOT_AFTER) or stops:
@@ -154,7 +154,7 @@ class BuildState:
     assembly: Assembly | None = None  # serve: what assemble made of each story (assemble.Assembly)
     list_tables: dict | None = None  # serve: what planning carries over while the heads stay (plan.Planner, paging.Lists)
     later_pages: PagesForLater | None = None  # serve: pages the last build left for idle time (build.LaterPages)
-    translation_memo: StatusMemo | None = None  # serve: the last build's translation states (translations.py)
+    translation_memo: StatusMemo | None = None  # serve: the last build's translation states (translation_memo.py)
     catalogs: tuple[dict[str, Stamp], CatalogSet] | None = None  # serve: the compiled catalogs, with their files' stamps
 
     def __post_init__(self) -> None:

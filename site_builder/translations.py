@@ -18,7 +18,6 @@ saw the translation stale (the date).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import difflib
 import functools
@@ -30,12 +29,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from site_builder.load import shown_path
-from site_builder.model import Site, StoryVersion, translation_state
+from site_builder.model import Site, translation_state
 from site_builder.original_text import (  # noqa: F401 (status.py and tests read them here)
     EnglishText, english_text, read_english, text_digest, text_lines, version_digest,
 )
 from site_builder.records import read_record, write_record
-from site_builder.translation_facts import EntityFacts, Facts, StoryFacts, entity_facts, of_site, story_facts
+from site_builder.translation_facts import EntityFacts, Facts, StoryFacts, of_site
 
 STORY_STATES = ("stale", "missing", "unverified", "current")  # worst first
 KINDS = ("stale", "missing", "unverified", "name", "summary", "catalog")
@@ -193,17 +192,18 @@ class Status:
     entities: tuple[EntityStatus, ...]
     catalogs: tuple[CatalogStatus, ...] = ()
     story_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)  # row_key of each story's states
-    index: dict[tuple[str, str], StoryStatus] = field(init=False, repr=False, compare=False)
-
-    stale: dict[str, dict[str, dt.date]] = field(init=False, repr=False, compare=False)
+    # derived from `stories` (None: made here; translation_memo.StatusMemo passes them patched)
+    index: dict[tuple[str, str], StoryStatus] = field(default=None, repr=False, compare=False)
+    stale: dict[str, dict[str, dt.date]] = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:  # derived indexes of a frozen value
-        object.__setattr__(self, "index", {(s.lang, s.slug): s for s in self.stories})
-        stale: dict[str, dict[str, dt.date]] = {}
-        for s in self.stories:
-            if s.state == "stale" and s.since:
-                stale.setdefault(s.lang, {})[s.slug] = dt.date.fromisoformat(s.since)
-        object.__setattr__(self, "stale", stale)
+        if self.index is None:
+            object.__setattr__(self, "index", {(s.lang, s.slug): s for s in self.stories})
+        if self.stale is None:
+            stale: dict[str, dict[str, dt.date]] = {}
+            for s in self.stories:
+                add_stale(stale, s)
+            object.__setattr__(self, "stale", stale)
 
     def story(self, lang: str, slug: str) -> StoryStatus | None:
         return self.index.get((lang, slug))
@@ -261,10 +261,10 @@ def catalog_counts(templates: Path, languages: tuple[str, ...], default: str) ->
 
 
 def for_build(site: Site, content: Path, templates: Path, cache_dir: Path | None, record: bool,
-              memo: StatusMemo | None = None) -> Status:
+              memo=None) -> Status:
     """The status pages show: the same as `status` prints (`check`, writing nothing, leaves
     the ledger alone: it neither reads nor records first sightings). `serve` passes its
-    `memo` of the last build's states."""
+    `memo` of the last build's states (a translation_memo.StatusMemo, which imports this module)."""
     if not record:  # nothing is written: the catalogs' counts would not be seen either
         return site_status(of_site("", {}, site, shown_path(content)), content, Ledger())
     ledger = Ledger.load(cache_dir)
@@ -277,60 +277,9 @@ def for_build(site: Site, content: Path, templates: Path, cache_dir: Path | None
     return found
 
 
-@dataclass
-class StatusMemo:
-    """`serve`: the last build's states of each story, with the versions they were made from,
-    and of the entities. A story whose versions are the very objects of the last build (a body
-    edit swaps one story's; the other stories' stay) keeps its states, their row key and their
-    place in the worst-first order: making, keying and sorting all 20,000 of 10,000 stories'
-    again was a third of a body edit. (A stale story's date found in git is thus looked up
-    again when the story next changes, not after every commit.)"""
-
-    stories: dict[str, tuple[tuple[StoryVersion, ...], tuple[StoryStatus, ...], str]] = field(default_factory=dict)
-    entities: tuple[object, tuple[EntityStatus, ...]] | None = None
-    order: list[StoryStatus] | None = None  # the last build's, worst first
-
-    def status(self, site: Site, content: Path, ledger: Ledger, catalogs: tuple[CatalogStatus, ...]) -> Status:
-        default = site.config.default_language
-        others = [lang for lang in site.config.languages if lang != default]
-        today = dt.date.today().isoformat()
-        kept, keys, made, gone, tables, last = {}, [], [], [], [site.stories[lang] for lang in others], self.stories
-        for slug, original in site.stories[default].items():
-            versions = (original, *[table[slug] for table in tables])
-            was = last.get(slug)
-            # (a tuple compares its items by identity first; versions equal field by field give equal states)
-            if was is None or was[0] != versions:
-                if was is not None:
-                    gone.append(was)
-                states = story_states(slug, story_facts(original, list(versions[1:]), others, default),
-                                      content, default, ledger, today)
-                was = (versions, states, row_key(states))
-                made.append(was)
-            kept[slug] = was
-            keys.append(was[2])
-        gone += [entry for slug, entry in last.items() if slug not in kept]
-        self.order = resorted(self.order, gone, made, kept)
-        self.stories = kept
-        if self.entities is None or self.entities[0] is not site.entities:
-            self.entities = (site.entities, entity_states(entity_facts(site, shown_path(content), others).values()))
-        return Status(tuple(self.order), self.entities[1], catalogs, tuple(keys))
-
-
-RESORT_AT_MOST = 64  # stories made again: placed one by one in the last order, not all sorted again
-
-
-def resorted(order: list[StoryStatus] | None, gone: list, made: list, every: dict) -> list[StoryStatus]:
-    """The worst-first order with the states of `gone` stories taken out and those `made` put in."""
-    if order is None or len(gone) + len(made) > RESORT_AT_MOST:
-        return list(worst_first([status for entry in every.values() for status in entry[1]]))
-    if not gone and not made:
-        return order
-    out = {id(status) for entry in gone for status in entry[1]}
-    order = [status for status in order if id(status) not in out]
-    for entry in made:
-        for status in entry[1]:
-            bisect.insort(order, status, key=worst_first_key)
-    return order
+def add_stale(stale: dict[str, dict[str, dt.date]], status: StoryStatus) -> None:
+    if status.state == "stale" and status.since:
+        stale.setdefault(status.lang, {})[status.slug] = dt.date.fromisoformat(status.since)
 
 
 def site_status(facts: Facts, content: Path, ledger: Ledger, today: str | None = None,

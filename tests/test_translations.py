@@ -18,7 +18,7 @@ from site_builder import translations
 from site_builder.build import BuildOptions, BuildState, build
 from site_builder.status import load_site
 from site_builder.cli import main
-from site_builder.translations import english_text, read_english
+from site_builder.translations import Status, english_text, read_english
 
 EN = "content/stories/gbsa-centre.en.md"
 ZH = "content/stories/gbsa-centre.zh.md"
@@ -183,11 +183,16 @@ def test_serve_marks_the_translation_stale_at_once(make_site):
     assert "zh/stories/gbsa-centre/index.html" in report.written
     assert parse(root / "public/zh/stories/gbsa-centre/index.html").find("p", **{"class": "notice stale-notice"})
     assert "stale" in (root / "public/zh/translations/index.html").read_text("utf-8")
-    # serve keeps each story's states while its versions stay (translations.StatusMemo): the
+    patched = memory.translation_memo.last  # its index and stale dates patched from the last build's
+    made = Status(patched.stories, patched.entities)
+    assert patched.index == made.index and patched.stale == made.stale and patched.stale
+    # serve keeps each story's states while its versions stay (translation_memo.StatusMemo): the
     # figure put back, the story is current again, on its page and on the editors' page
     edit(root, EN, "| Companies | 91 |", "| Companies | 90 |")
     memory.note([str((root / EN).resolve())])
     build(options, state=memory)
+    patched = memory.translation_memo.last
+    assert patched.index == Status(patched.stories, patched.entities).index and not patched.stale
     assert not parse(root / "public/zh/stories/gbsa-centre/index.html").find("p", **{"class": "notice stale-notice"})
     assert "stale" not in (root / "public/zh/translations/index.html").read_text("utf-8")
 
