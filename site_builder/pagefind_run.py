@@ -93,19 +93,13 @@ def bundles(views: dict[int, dict[str, Path]], out: Path, jobs: int,
 
 def link_previous(previous: Previous, bundle: Path, cancel: threading.Event | None = None) -> dict[str, str]:
     """Hard links in `bundle` to the previous bundle's files: those linked, with their sha1."""
-    linked, made = {}, set()
-    for n, (path, digest) in enumerate(previous.files.items()):
-        if n % 500 == 0 and cancel is not None and cancel.is_set():
-            raise Cancelled()
-        target = bundle / path
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
+    linked = {}
+    for path, target in placed(previous.files, bundle, cancel):
         try:
             os.link(previous.directory / path, target)
         except OSError:  # gone, or a file system without links: Pagefind writes it
             continue
-        linked[path] = digest
+        linked[path] = previous.files[path]
     return linked
 
 
@@ -129,16 +123,23 @@ def sound(bundle: dict[str, bytes], linked: dict[str, str]) -> bool:
 def write_views(sources: dict[str, Path], site: Path, cancel: threading.Event | None = None) -> None:
     """What Pagefind is given: each page's view (pagefind_view.py), the same index for a
     fraction of the bytes to parse. Raises Cancelled once `cancel` is set."""
+    for file, target in placed(sources, site, cancel):
+        data = sources[file].read_bytes()
+        target.write_bytes(pagefind_view.view(data) or data)
+
+
+def placed(names, root: Path, cancel: threading.Event | None = None):
+    """(name, root / name) for each name, its directory made; raises Cancelled once `cancel`
+    is set (looked at every 100 files)."""
     made: set[Path] = set()
-    for n, (file, source) in enumerate(sources.items()):
+    for n, name in enumerate(names):
         if n % 100 == 0 and cancel is not None and cancel.is_set():
             raise Cancelled()
-        target = site / file
+        target = root / name
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        data = source.read_bytes()
-        target.write_bytes(pagefind_view.view(data) or data)
+        yield name, target
 
 
 def read_bundle(written: Path, out: Path, linked: dict[str, str] | None = None) -> dict[str, bytes] | None:
@@ -181,9 +182,7 @@ def run(work: Path, keys: list[int], out: Path, jobs: int, cancel: threading.Eve
             async with turn:
                 try:
                     await index_directory(work / str(key) / "site", work / str(key) / "bundle")
-                except asyncio.CancelledError:
-                    raise
-                except Exception as bad:  # whatever the binary or its start raised: the build must say it
+                except Exception as bad:  # (not CancelledError, a BaseException)  # whatever the binary or its start raised: the build must say it
                     raise PagefindFailed(" ".join(str(bad).split()) or type(bad).__name__) from None
             return key, (await loop.run_in_executor(reader, finish, key, given) if finish else given)
 

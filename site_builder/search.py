@@ -263,13 +263,15 @@ def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs:
 
 def previous_bundles(layout: Layout, stale: list[int], out: Path, written: dict[str, str]):
     """Per stale shard, the hashed files of the bundle its directory in the output holds."""
+    from site_builder.pagefind_order import HASHED
     from site_builder.pagefind_run import Previous
 
-    hashed = re.compile(re.escape(BUNDLE) + r"(?:(\d+)/)?((?:fragment|index)/[^/]+)")
     found: dict[str, dict[str, str]] = {}
     for url, digest in written.items():
-        if (match := hashed.fullmatch(url)):
-            found.setdefault(BUNDLE + (f"{match.group(1)}/" if match.group(1) else ""), {})[match.group(2)] = digest
+        shard = SHARD_DIRECTORY.match(url)
+        directory = shard.group(0) if shard else BUNDLE
+        if url.startswith(directory) and url[len(directory):].startswith(HASHED):
+            found.setdefault(directory, {})[url[len(directory):]] = digest
     return {shard: Previous(out / layout.directory(shard), found[layout.directory(shard)])
             for shard in stale if layout.directory(shard) in found}
 

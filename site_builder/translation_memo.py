@@ -61,7 +61,7 @@ class StatusMemo:
         return self.last
 
 
-def patched_indexes(last: Status | None, gone: list, made: list):
+def patched_indexes(last: Status | None, gone: list, made: list) -> tuple[dict | None, dict | None]:
     """The last Status's index and stale dates with the states of `gone` stories taken out and
     those `made` put in (copies: the last Status stays as it was); (None, None), to make them
     anew, when there is no last one or most stories changed. Making them from 20,000 states

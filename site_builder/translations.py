@@ -193,8 +193,8 @@ class Status:
     catalogs: tuple[CatalogStatus, ...] = ()
     story_keys: tuple[str, ...] = field(default=(), repr=False, compare=False)  # row_key of each story's states
     # derived from `stories` (None: made here; translation_memo.StatusMemo passes them patched)
-    index: dict[tuple[str, str], StoryStatus] = field(default=None, repr=False, compare=False)
-    stale: dict[str, dict[str, dt.date]] = field(default=None, repr=False, compare=False)
+    index: dict[tuple[str, str], StoryStatus] | None = field(default=None, repr=False, compare=False)
+    stale: dict[str, dict[str, dt.date]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:  # derived indexes of a frozen value
         if self.index is None:
