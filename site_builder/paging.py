@@ -1,4 +1,5 @@
-"""Long lists split into pages: the timeline, the archive and an entity's stories and events.
+"""Long lists split into pages: the timeline, the archive, an entity's stories and events,
+a topic's stories and the editors' translation status.
 
 A list longer than the site's page size (site.yaml `page_size`, else `PAGE_SIZE`) becomes pages
 of that many entries: the first keeps the list's URL, page n is `<list URL>page/<n>/`. Pages
@@ -18,11 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from site_builder import urls
 from site_builder.config import ENTITY_TYPES
 from site_builder.model import PartialDate, Site, SiteConfig, StoryVersion, Text
+
+if TYPE_CHECKING:
+    from site_builder.translations import Status
 
 ENTITY_ORDER = tuple(ENTITY_TYPES)  # person, org, place
 PAGE_SIZE = 100  # entries per page: ~130 KB of timeline, ~110 KB of archive at 10,000 stories
@@ -106,13 +110,16 @@ def timeline_entries(site: Site, lang: str) -> list[TimelineEntry]:
 class Lists:
     """The pages of every split list of one Site, per language, each computed once."""
 
-    def __init__(self, site: Site, kept: dict | None = None, heads: Mapping[str, str] | None = None):
+    def __init__(self, site: Site, kept: dict | None = None, heads: Mapping[str, str] | None = None,
+                 status: Status | None = None):
         """`kept` (serve: BuildState.list_tables) carries the table of which timeline page each
         event is on from one build to the next while the stories' `heads` (plan.Planner.heads)
-        are the same: sorting 40,000 timeline entries was a third of a body edit at 10,000."""
+        are the same: sorting 40,000 timeline entries was a third of a body edit at 10,000.
+        `status`: the translation states the editors' page lists."""
         self.site, self.size = site, page_size(site.config)
         self.memo: dict[tuple, object] = {}
         self.kept, self.heads = kept, heads or {}
+        self.status = status
 
     def _once(self, key: tuple, make):
         if key not in self.memo:
@@ -152,6 +159,18 @@ class Lists:
             return stories + [[]] * (count - len(stories)), events + [[]] * (count - len(events))
         return self._once(("entity", lang, entity_id), make)
 
+    def translations(self) -> tuple[list[list], list[list]]:
+        """The editors' page's rows, (story chunks, entity chunks), as many of each as the
+        longer needs: the same in every language (only the interface differs). Worst first,
+        as `status` lists them, so page 1 holds what most needs an editor."""
+        def make():
+            status = self.status
+            stories = split(list(status.stories) if status else [], self.size)
+            entities = split(list(status.entities) if status else [], self.size)
+            count = max(len(stories), len(entities))
+            return stories + [[]] * (count - len(stories)), entities + [[]] * (count - len(entities))
+        return self._once(("translations",), make)
+
     def count(self, kind: str, lang: str, key: str = "") -> int:
         """How many pages the list of a route's kind has in `lang` (1 for pages that are no list)."""
         if kind == "timeline":  # (without sorting it)
@@ -162,6 +181,8 @@ class Lists:
             return len(self.entity(lang, key)[0])
         if kind == "tag":
             return len(self.tag(lang, key)[1])
+        if kind == "translations":
+            return len(self.translations()[0])
         return 1
 
     def first_url(self, kind: str, lang: str, key: str = "") -> str:
@@ -171,6 +192,8 @@ class Lists:
             return urls.stories(lang)
         if kind == "tag":
             return urls.tag(lang, key)
+        if kind == "translations":
+            return urls.translations(lang)
         return urls.entity(lang, self.site.entities[key])
 
     def paging(self, kind: str, lang: str, key: str, number: int) -> Paging | None:

@@ -85,7 +85,7 @@ class Planner:
             lang: hashlib.sha1("\n".join([v.head_digest for v in versions.values()]).encode()).hexdigest()
             for lang, versions in site.stories.items()
         }
-        self.lists = Lists(site, kept, self.heads)
+        self.lists = Lists(site, kept, self.heads, self.translations)
         self.entity_memo: dict[tuple[str, str], tuple[str, ...]] = {}  # see entity_deps
         if kept is not None:  # serve: the last build's, while the heads and the entities stay
             was = kept.get("entity_deps")
@@ -235,12 +235,20 @@ class Planner:
         alone changed, the feeds of the entities they name (for the body-edit shortcut)."""
         stale = self.translations.stale_key
         routes = [Route(urls.feed(lang), "feed", lang, deps=(self.heads[lang], stale(lang, self.site.stories[lang]))),
-                  Route(urls.translations(lang), "translations", lang, deps=(self.translations.stories_key,))]
+                  *self.status_routes(lang)]
         versions = self.site.stories[lang]
         for entity_id in sorted({i for slug in slugs or () if slug in versions for i in versions[slug].mentions}):
             entity = self.site.entities[entity_id]
             routes.append(self.entity_feed_route(lang, entity, self.entity_deps(lang, entity)))
         return routes
+
+    def status_routes(self, lang: str) -> list[Route]:
+        """The editors' page, or its pages: each depends on every row (one key: a change of
+        state moves rows between pages) and on how many pages there are."""
+        count = self.lists.count("translations", lang)
+        return [Route(page_url(urls.translations(lang), n), "translations", lang, page=n,
+                      deps=(self.translations.stories_key, str(count)))
+                for n in range(1, count + 1)]
 
     def entity_feed_route(self, lang: str, entity: Entity, deps: tuple[str, ...]) -> Route:
         listed = self.site.mentions[lang].get(entity.id, ())

@@ -127,8 +127,13 @@ class Renderer:
 
     def page_translations(self, page: PageHelpers, route: Route):
         """The editors' page: the same Status as `status` prints."""
-        return "translations.html", {"status": self.translations, "catalogs": self.translations.catalogs,
-                                     "stale": self.translations.stale_since(route.lang, self.site.stories[self.default])}
+        stories, entities = (chunks[route.page - 1] for chunks in self.lists.translations())
+        return "translations.html", {"status": self.translations, "stories": stories, "entities": entities,
+                                     "catalogs": self.translations.catalogs,
+                                     "counts": self.translations.counts(),
+                                     "paging": self.lists.paging("translations", route.lang, "", route.page),
+                                     "stale": {(s.lang, s.slug): self.translations.stale[s.lang][s.slug]
+                                               for s in stories if s.slug in self.translations.stale.get(s.lang, ())}}
 
     def page_entity_index(self, page: PageHelpers, route: Route):
         lang, type_ = route.lang, route.key

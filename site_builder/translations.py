@@ -226,6 +226,13 @@ class Status:
         entities = repr([e.as_json() for e in self.entities])
         return hashlib.sha1(("".join(self.story_keys) + entities).encode()).hexdigest()
 
+    def counts(self) -> dict[str, int]:
+        """How many translations are in each state, worst first (states with none left out)."""
+        counts = dict.fromkeys(STORY_STATES, 0)
+        for s in self.stories:
+            counts[s.state] += 1
+        return {state: n for state, n in counts.items() if n}
+
     def failing(self, kinds: Iterable[str]) -> dict[str, int]:
         """How many items of each chosen kind there are (for --strict)."""
         counts = dict.fromkeys(kinds, 0)

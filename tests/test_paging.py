@@ -1,5 +1,5 @@
 """Split lists (paging.py): on a small site with a tiny `page_size`, the archive, the timeline,
-an entity's stories and a topic's become pages linked by rel=prev/next, in the sitemap, with a language
+an entity's stories, a topic's and the editors' translation status become pages linked by rel=prev/next, in the sitemap, with a language
 switch to the same page; without the key the same site keeps its single pages."""
 
 from __future__ import annotations
@@ -131,10 +131,44 @@ def test_split_timeline_keeps_its_filters(make_site):
     assert broken_links(public, BASE_PATH) == []
 
 
+def test_editors_translation_page_is_split_worst_first(make_site):
+    """At 10,000 stories the editors' page listed 10,000 rows (6 MB of HTML): its rows are
+    split like any long list, worst first, with each state's count on every page; its pages
+    stay out of the sitemap (noindex) and switch to the same page in the other language."""
+    root = make_site(SMALL)
+    build(root)
+    public = root / "public"
+    pages = pages_of(public, "en/translations/")
+    assert [page.replace("en/", "zh/", 1) for page in pages] == pages_of(public, "zh/translations/")
+    rows, entities, counts = [], [], set()
+    for url in pages:
+        page = parse(public / url / "index.html")
+        assert page.find("meta", name="robots", content="noindex")
+        shown = [a["data-state"] for t, a in page.elements if t == "tr" and "data-state" in a]
+        named = [a["data-id"] for t, a in page.elements if t == "tr" and "data-missing" in a]
+        assert len(shown) <= 2 and len(named) <= 2
+        rows += shown
+        entities += named
+        counts.add(tuple((a["data-state"], a["data-count"]) for t, a in page.elements if t == "li" and "data-count" in a))
+    order = ("stale", "missing", "unverified", "current")
+    assert len(rows) == 7 and rows == sorted(rows, key=order.index)  # each story's zh row once, worst first
+    assert len(entities) == len(set(entities)) == 2  # both on page 1; later pages have no such section
+    assert not parse(public / pages[-1] / "index.html").find("section", **{"class": "translation-entities"})
+    assert len(pages) == max(-(-len(rows) // 2), -(-len(entities) // 2)) > 1
+    (counted,) = counts  # the same on every page
+    assert sorted((state, int(n)) for state, n in counted) == sorted((s, rows.count(s)) for s in set(rows))
+    assert "第2页，共" in parse(public / "zh/translations/page/2/index.html").text()
+    switch = [a["href"] for a in parse(public / "en/translations/page/2/index.html").find("a", rel="alternate")]
+    assert switch == ["../../../../zh/translations/page/2/"]
+    assert "translations/" not in (public / "sitemap.xml").read_text("utf-8")
+    assert broken_links(public, BASE_PATH) == []
+
+
 def test_small_site_keeps_single_pages(make_site):
     root = make_site(EXTRA)  # the same content under the default page size
     build(root)
     assert not [p for p in tree(root / "public") if "/page/" in p]
+    assert not parse(root / "public/en/translations/index.html").find("nav", **{"class": "pagination pagination-top"})
     page = parse(root / "public/en/timeline/index.html")
     assert not page.find("link", rel="next") and not page.find("nav", **{"class": "pagination pagination-top"})
 

@@ -211,6 +211,7 @@ def test_translations_page_matches_status_json(make_site, capsys):
         entities = [(a["data-id"], a["data-missing"]) for t, a in page.elements if t == "tr" and "data-missing" in a]
         assert entities == [(e["id"], " ".join(e["missing"])) for e in found["entities"]]
     assert "改动的段落" in (root / "public/zh/translations/index.html").read_text("utf-8")
+    assert "The original changed on" in (root / "public/en/translations/index.html").read_text("utf-8")  # in either interface
     for listing in ("sitemap.xml", "en/feed.xml", "zh/feed.xml"):
         assert "translations/" not in (root / "public" / listing).read_text("utf-8")
 
