@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 ENTITY_ORDER = tuple(ENTITY_TYPES)  # person, org, place
 PAGE_SIZE = 100  # entries per page: ~130 KB of timeline, ~110 KB of archive at 10,000 stories
+SITEMAP_SIZE = 50_000  # URLs one sitemap file may list (sitemaps.org); more: an index of files
 T = TypeVar("T")
 
 
@@ -248,3 +249,37 @@ class Lists:
                         first.setdefault(i, number)
             return first
         return self._once(("entity-pages", lang), make).get(entity_id, 1)
+
+    # The sitemap ------------------------------------------------------------------------
+    def sitemap_groups(self) -> list[list[tuple[str, str, bool]]]:
+        """Each page the sitemap lists, in all its languages: (lang, url, is a real translation)."""
+        def make():
+            site, langs = self.site, self.site.config.languages
+            default = site.config.default_language
+            tags = sorted({t for v in site.stories[default].values() for t in v.tags})
+            groups = [[(l, make(l), True) for l in langs]
+                      for make in (urls.home, urls.stories, urls.timeline, urls.tags, urls.search)]
+            for type_ in ENTITY_ORDER:
+                groups.append([(l, urls.entity_index(l, type_), True) for l in langs])
+            groups += [[(l, urls.tag(l, tag), True) for l in langs] for tag in tags]
+            for slug in site.stories[default]:
+                groups.append([(l, urls.story(l, slug), not site.stories[l][slug].fallback) for l in langs])
+            groups += [[(l, urls.entity(l, entity), True) for l in langs] for entity in site.entities.values()]
+            # pages 2… of split lists: a language whose list is shorter has its last page as
+            # the alternate, not a real translation
+            keys = [("archive", ""), ("timeline", "")] + [("entity", i) for i in site.entities] + [("tag", t) for t in tags]
+            for kind, key in keys:
+                counts = {l: self.count(kind, l, key) for l in langs}
+                for n in range(2, max(counts.values()) + 1):
+                    groups.append([(l, page_url(self.first_url(kind, l, key), min(n, counts[l])), n <= counts[l]) for l in langs])
+            groups.append([(l, urls.data_page(l), True) for l in langs])
+            return groups
+        return self._once(("sitemap",), make)
+
+    def sitemap_files(self) -> list[list[tuple[str, list[tuple[str, str, bool]]]]]:
+        """The sitemap's entries (url, its group) in files of at most SITEMAP_SIZE: one file
+        for a site within it (the sitemap as ever), else /sitemap-<n>.xml under an index."""
+        def make():
+            entries = [(url, group) for group in self.sitemap_groups() for _, url, real in group if real]
+            return split(entries, SITEMAP_SIZE)
+        return self._once(("sitemap-files",), make)

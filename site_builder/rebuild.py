@@ -42,7 +42,7 @@ BUILD_WAIT = 30.0  # longest a request (or the first build) waits
 # What a rebuild leaves for the idle moment (build.LaterPages), files no browser shows while
 # editing: /data/ and its page (3.3 s of a title edit's 8 at 10,000 stories), the sitemap and
 # the language feeds (0.6 s: every story's head)
-LATER = frozenset({"data", "data_page", "sitemap", "feed"})
+LATER = frozenset({"data", "data_page", "sitemap", "sitemap_index", "feed"})
 IN_PLACE = (".css", ".png", ".jpg", ".jpeg", ".gif")  # livereload.js refreshes these without a reload
 
 

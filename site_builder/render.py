@@ -218,43 +218,19 @@ class Renderer:
                             "paging": self.lists.paging("tag", route.lang, route.key, route.page)}
 
     def page_sitemap(self, page: PageHelpers, route: Route):
+        """The sitemap, or one of its files when the site has more URLs than one may list."""
         entries = []
-        for group in self.logical_pages():
-            real = [(lang, url) for lang, url, is_real in group if is_real]
-            alternates = [(LANGUAGES[lang].hreflang, page.absolute(url)) for lang, url in real]
-            default_url = next(url for lang, url, _ in group if lang == self.default)
+        for url, group in self.lists.sitemap_files()[route.page - 1]:
+            alternates = [(LANGUAGES[lang].hreflang, page.absolute(u)) for lang, u, is_real in group if is_real]
+            default_url = next(u for lang, u, _ in group if lang == self.default)
             alternates.append(("x-default", page.absolute(default_url)))
-            for lang, url in real:
-                entries.append((page.absolute(url), alternates))
+            entries.append((page.absolute(url), alternates))
         return "sitemap.xml", {"entries": entries}
 
-    def logical_pages(self) -> list[list[tuple[str, str, bool]]]:
-        """Each page in all its languages: (lang, url, is a real translation)."""
-        langs = self.config.languages
-        groups = [[(l, make(l), True) for l in langs] for make in (urls.home, urls.stories, urls.timeline, urls.tags, urls.search)]
-        for type_ in ENTITY_ORDER:
-            groups.append([(l, urls.entity_index(l, type_), True) for l in langs])
-        for tag in sorted({t for v in self.site.stories[self.default].values() for t in v.tags}):
-            groups.append([(l, urls.tag(l, tag), True) for l in langs])
-        for slug in self.site.stories[self.default]:
-            groups.append([(l, urls.story(l, slug), not self.site.stories[l][slug].fallback) for l in langs])
-        for entity in self.site.entities.values():
-            groups.append([(l, urls.entity(l, entity), True) for l in langs])
-        groups += self.later_pages()
-        groups.append([(l, urls.data_page(l), True) for l in langs])
-        return groups
-
-    def later_pages(self) -> list[list[tuple[str, str, bool]]]:
-        """Pages 2… of split lists in all languages: a language whose list is shorter has its
-        last page as the alternate, not a real translation."""
-        langs, lists, groups = self.config.languages, self.lists, []
-        keys = [("archive", ""), ("timeline", "")] + [("entity", i) for i in self.site.entities]
-        keys += [("tag", t) for t in sorted({t for v in self.site.stories[self.default].values() for t in v.tags})]
-        for kind, key in keys:
-            counts = {l: lists.count(kind, l, key) for l in langs}
-            for n in range(2, max(counts.values()) + 1):
-                groups.append([(l, page_url(lists.first_url(kind, l, key), min(n, counts[l])), n <= counts[l]) for l in langs])
-        return groups
+    def page_sitemap_index(self, page: PageHelpers, route: Route):
+        """/sitemap.xml of a site with more URLs than one sitemap may list: its files."""
+        count = len(self.lists.sitemap_files())
+        return "sitemap_index.xml", {"sitemaps": [page.absolute(urls.sitemap(n, count)) for n in range(1, count + 1)]}
 
 
 def template_problem(bad: jinja2.TemplateError, templates: Path, fallback: str) -> Problem:

@@ -63,6 +63,11 @@ def not_found(lang: str | None) -> str:
     return f"{lang}/404.html" if lang else "404.html"
 
 
+def sitemap(number: int = 1, count: int = 1) -> str:
+    """The sitemap, or file n of a sitemap split in `count` (then /sitemap.xml is their index)."""
+    return "sitemap.xml" if count == 1 else f"sitemap-{number}.xml"
+
+
 def file_of(url: str) -> str:
     """The output file of a site path: directories get index.html."""
     return url + "index.html" if url == "" or url.endswith("/") else url

@@ -109,6 +109,34 @@ def test_later_pages_are_in_the_sitemap_with_alternates_and_switch_languages(mak
     assert title.startswith("时间线 · 第2页")
 
 
+def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_files(make_site, tmp_path, monkeypatch):
+    """sitemaps.org allows 50,000 URLs a file (a 100,000-story site has 370,000): past
+    SITEMAP_SIZE, /sitemap.xml is a sitemap index of /sitemap-<n>.xml files that together list
+    every URL the single sitemap listed, in the same order, with the same alternates; within
+    it, the one file as ever. Incremental builds across the change equal clean ones."""
+    root = make_site(SMALL)
+    build(root)
+    public = root / "public"
+    single = (public / "sitemap.xml").read_text("utf-8")
+    entries = re.findall(r"<url>.*?</url>", single, re.S)
+    monkeypatch.setattr(paging, "SITEMAP_SIZE", 20)
+    path = root / "content/stories/s3.en.md"  # an edit, so that the next build plans every page
+    path.write_text(path.read_text("utf-8").replace("Summary 3.", "Summary three."), "utf-8")
+    build(root)
+    index = (public / "sitemap.xml").read_text("utf-8")
+    assert "<sitemapindex" in index and "<urlset" not in index
+    files = re.findall(r"<loc>https://example.org/briefing/(sitemap-\d+\.xml)</loc>", index)
+    assert files == [f"sitemap-{n}.xml" for n in range(1, -(-len(entries) // 20) + 1)] and len(files) > 1
+    split = [re.findall(r"<url>.*?</url>", (public / name).read_text("utf-8"), re.S) for name in files]
+    assert all(len(part) <= 20 for part in split) and [e for part in split for e in part] == entries
+    assert tree(public) == clean_tree(root, tmp_path / "clean")
+    monkeypatch.setattr(paging, "SITEMAP_SIZE", 50_000)
+    path.write_text(path.read_text("utf-8").replace("Summary three.", "Summary 3."), "utf-8")
+    build(root)
+    assert (public / "sitemap.xml").read_text("utf-8") == single and not (public / "sitemap-1.xml").exists()
+    assert tree(public) == clean_tree(root, tmp_path / "clean")
+
+
 def test_split_timeline_keeps_its_filters(make_site):
     """Each page filters its own entries; links to the other pages carry the filter (site.js),
     and an entity page's timeline link goes to the page of the entity's first entry."""
