@@ -220,7 +220,8 @@ def index_pages(site: Site, state: BuildState, staging: Staging, pages: dict[str
 
     take(indexed_files(site, check.layout, stale, out, state.options.jobs,
                        lambda f: Path(staging.path(f)) if f in changed else out / f,
-                       written={url: record.hash for url, record in kept.items()} if previous else None, each=take))
+                       written={url: record.hash for url, record in kept.items()} if previous else None, each=take,
+                       views=(state.views_directory, pages) if state.views_directory else None))
     records.update({url: record for url, record in kept.items() if url not in records and check.keeps(url, stale)})
     report.pages += len(records)
     return records
@@ -235,21 +236,32 @@ def views_changed(old: dict[str, PageRecord], new: dict[str, PageRecord]) -> boo
 def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs: int | None,
                   source_of, cancel: threading.Event | None = None,
                   written: dict[str, str] | None = None,
-                  each: Callable[[dict[str, bytes]], None] | None = None) -> dict[str, bytes]:
+                  each: Callable[[dict[str, bytes]], None] | None = None,
+                  views: tuple[Path, dict[str, PageRecord]] | None = None) -> dict[str, bytes]:
     """The stale shards' bundles and the files about the whole index (names, shards, stamp),
     by output path; `each` is given each shard's files as soon as they are made (from another
     thread). `written`: the bundle files in the output and their hashes, as the records say
-    (not after `build --clean`): Pagefind then skips what is unchanged in a shard's previous bundle."""
+    (not after `build --clean`): Pagefind then skips what is unchanged in a shard's previous bundle.
+    `views`: where the views are kept between builds (BuildState.views_directory) and the
+    pages' records (their view digests); without it the views are written afresh."""
     from site_builder import pagefind_run  # asyncio and Pagefind's wrapper: only when indexing
+
+    store, digests = None, None
+    if views is not None:
+        root, pages = views
+        store = pagefind_run.ViewStore(root / f"shards-{layout.count}")
+        pagefind_run.ViewStore(root).keep_only({store.root.name})  # another layout's trees
+        digests = {urls.file_of(url): record.search for url, record in pages.items() if record.search}
 
     def placed(shard: int, bundle: dict[str, bytes]) -> dict[str, bytes]:
         first = shard == layout.first
         return {layout.directory(shard) + path: data for path, data in bundle.items() if first or not ENGINE.fullmatch(path)}
 
-    views = {shard: {f: source_of(f) for f in layout.shards[shard]} for shard in stale}
-    made = pagefind_run.bundles(views, out, jobs or os.cpu_count() or 1, cancel,
+    sources = {shard: {f: source_of(f) for f in layout.shards[shard]} for shard in stale}
+    made = pagefind_run.bundles(sources, out, jobs or os.cpu_count() or 1, cancel,
                                 previous_bundles(layout, stale, out, written or {}),
-                                (lambda shard, bundle: each(placed(shard, bundle))) if each else None)
+                                (lambda shard, bundle: each(placed(shard, bundle))) if each else None,
+                                store, digests)
     files = {}
     for shard, bundle in sorted(made.items()):
         files.update(placed(shard, bundle))
@@ -289,14 +301,15 @@ def settle(state: BuildState, cancel: threading.Event | None = None, later: tupl
         state.later_pages = None
     if "search" in state.unsaved and state.records is not None and state.snapshot is not None:
         try:
-            refresh(state.snapshot.site, state.options.out, state.records, state.options.jobs, cancel)
+            refresh(state.snapshot.site, state.options.out, state.records, state.options.jobs, cancel,
+                    state.views_directory)
         except pagefind_run.Cancelled:
             return
     state.flush(cancel, later)
 
 
 def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None,
-            cancel: threading.Event | None = None) -> None:
+            cancel: threading.Event | None = None, views: Path | None = None) -> None:
     """`serve`, once edits settled: index the stale shards of the output as it is and replace
     their files in place (a reader searching meanwhile sees the old index or the new);
     `records` gain the bundles'. Raises pagefind_run.Cancelled, having changed nothing, when
@@ -309,7 +322,8 @@ def refresh(site: Site, out: Path, records: PageRecords, jobs: int | None = None
     stale = check.stale(out)
     try:
         files = indexed_files(site, check.layout, stale, out, jobs, lambda f: out / f, cancel,
-                              {url: record.hash for url, record in records.pages.items() if url.startswith(BUNDLE)})
+                              {url: record.hash for url, record in records.pages.items() if url.startswith(BUNDLE)},
+                              views=(views, records.pages) if views else None)
     except ContentError as bad:
         print("\n".join(map(str, bad.problems)), flush=True)
         return

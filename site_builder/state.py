@@ -174,6 +174,14 @@ class BuildState:
     def cached(self) -> bool:
         return self.options.write and self.options.cache_dir is not None
 
+    @property
+    def views_directory(self) -> Path | None:
+        """Where the pages' search views are kept between builds (pagefind_run.ViewStore), for
+        this output as its page records are."""
+        if not self.cached:
+            return None
+        return self.options.cache_dir / f"search-views-{hashlib.sha1(str(self.options.out.resolve()).encode()).hexdigest()[:16]}"
+
     # The input fingerprint: a no-op rebuild stops here --------------------------------------
     def content_files(self) -> dict[str, Stamp]:
         """The content files' stamps: all of them looked at, or in `serve` only those the
