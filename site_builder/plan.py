@@ -29,11 +29,15 @@ from site_builder.translations import Status
 from site_builder.urls import file_of
 
 __all__ = ["ENTITY_ORDER", "Plan", "Planner", "Route", "StoryOrder", "plan_pages"]
-# For sharing pages out between processes (`Planner.cost`): a list page's time per story
-# it lists, in story pages, measured at 10k stories.
 ENTITY_FACTS = 2  # entity_deps starts with the entity's own digest and its structure's, then the heads
-COST_PER_STORY = {"timeline": 0.33, "archive": 0.1, "feed": 0.045, "sitemap": 0.04, "tag": 0.01,
-                  "entity_index": 0.01, "home": 0.002, "tags": 0.002}
+# For sharing pages out between processes (`Planner.cost`), in story pages (~0.6 ms), measured
+# at 10,000 stories (2026-12-04): a list page's time per story it lists (a page of a split
+# list: per entry of its page), a site-wide data file's per story of the site.
+COST_PER_STORY = {"timeline": 0.085, "archive": 0.045, "feed": 0.006, "sitemap": 0.027, "tag": 0.003,
+                  "entity_index": 0.003, "home": 0.0006, "tags": 0.0015, "translations": 0.008}
+DATA_COST_PER_STORY = {"briefing.sqlite": 0.17, "graph.jsonld": 0.075, "mentions.csv": 0.035,
+                       "relations.csv": 0.024, "stories.csv": 0.017, "event_entities.csv": 0.011,
+                       "events.csv": 0.0066, "entities.csv": 0.0022, "roles.csv": 0.0009}
 
 
 @dataclass(frozen=True)
@@ -151,16 +155,23 @@ class Planner:
         return routes
 
     def cost(self, route: Route) -> float:
-        """Roughly how long a page takes, in story pages (~0.7 ms), measured at 10k stories:
-        list pages grow with the stories they list."""
-        if route.kind in ("entity", "entity_feed"):
+        """Roughly how long a page takes, in story pages (see COST_PER_STORY): shares of
+        equal cost keep both processes busy to the end (a share's real time was 9 % off the
+        other's with the costs before these)."""
+        if route.kind == "entity":
+            if route.page > 1:
+                return 3.4  # a chunk of stories and events, and the dossier
             listed = len(self.site.mentions[route.lang].get(route.key, ())) + len(self.site.entity_events[route.lang].get(route.key, ()))
-            return (1.0 if route.kind == "entity" else 0.5) + listed * 0.05
+            return 1.9 + 0.0017 * listed
+        if route.kind == "entity_feed":
+            return 0.07 + 0.0044 * len(self.site.mentions[route.lang].get(route.key, ()))
         if route.kind == "data":
-            return 0.2 if "/entities/" in route.url else 1.0 + 0.05 * len(self.site.stories[self.default])
+            if "/entities/" in route.url:
+                return 0.36
+            return 1.0 + DATA_COST_PER_STORY.get(route.url.rsplit("/", 1)[-1], 0.0) * len(self.site.stories[self.default])
         if route.kind in COST_PER_STORY:
             listed = len(self.site.stories[route.lang or self.default])
-            if route.kind in ("archive", "timeline") and self.lists.count(route.kind, route.lang) > 1:
+            if route.kind in ("archive", "timeline", "tag", "translations") and self.lists.count(route.kind, route.lang, route.key) > 1:
                 listed = self.lists.size
             return 1.0 + COST_PER_STORY[route.kind] * listed
         return 1.0
