@@ -145,8 +145,9 @@ class ViewStore:
     every file in it with the sha1 of its bytes and its size and mtime. A view is written again
     when its page's view digest (PageRecord.search) differs, or its file's size or mtime does;
     a file of no page of the shard is removed. `views.json` is removed before the tree is
-    changed and written once it is whole, so a tree without one (a build stopped halfway, a
-    damaged cache) is written again."""
+    changed and written once it is whole (or, when `serve` stops it for a save, listing what
+    it holds then), so a tree without one (a build killed halfway, a damaged cache) is written
+    again."""
 
     root: Path
 
@@ -176,10 +177,15 @@ class ViewStore:
                 files[file] = entry
             else:
                 todo.append(file)
-        for file, target in placed(todo, site, cancel):
-            view = written_view(sources[file], target)
-            stat = target.stat()
-            files[file] = [hashlib.sha1(view).hexdigest(), stat.st_size, stat.st_mtime_ns]
+        try:
+            for file, target in placed(todo, site, cancel):
+                view = written_view(sources[file], target)
+                stat = target.stat()
+                files[file] = [hashlib.sha1(view).hexdigest(), stat.st_size, stat.st_mtime_ns]
+        except Cancelled:  # serve, a save: the views not reached yet are still as listed
+            files.update((file, kept[file]) for file in todo if file not in files and file in kept)
+            trust.write_sealed(listing, json.dumps(files, separators=(",", ":")).encode())
+            raise
         site.mkdir(parents=True, exist_ok=True)
         trust.write_sealed(listing, json.dumps(files, separators=(",", ":")).encode())
         return site

@@ -427,3 +427,39 @@ def test_a_full_disk_under_the_views_store_writes_the_views_afresh(make_site, tm
     note = capsys.readouterr().err.strip()
     assert note.startswith("note: cannot write ") and "search-views-" in note and "No space left on device" in note
     assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
+
+
+def test_views_stopped_by_a_save_are_listed_as_they_are(tmp_path, monkeypatch):
+    """serve stops re-indexing when a save arrives, possibly while views are being written
+    (it is looked at every 100 files): the store then lists what it holds, so the next
+    re-index writes only what is still out of date."""
+    pages = {}
+    for n in range(250):
+        page = tmp_path / f"public/en/stories/s{n}/index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f'<html lang="en"><body><article data-pagefind-body><p>Story {n}</p></article></body></html>', "utf-8")
+        pages[f"en/stories/s{n}/index.html"] = page
+    digests = {f: pagefind_view.digest(path.read_bytes()) for f, path in pages.items()}
+    store = pagefind_run.ViewStore(tmp_path / "store")
+    store.update("0", pages, digests)
+    for f in list(pages)[:150]:  # these pages change
+        pages[f].write_text(pages[f].read_text("utf-8").replace("Story", "Changed story"), "utf-8")
+    changed = {f: pagefind_view.digest(path.read_bytes()) for f, path in pages.items()}
+    cancel = threading.Event()
+    written, real = [], pagefind_run.written_view
+
+    def stop_at_the_fiftieth(source, target):
+        written.append(target)
+        if len(written) == 50:
+            cancel.set()
+        return real(source, target)
+
+    monkeypatch.setattr(pagefind_run, "written_view", stop_at_the_fiftieth)
+    with pytest.raises(pagefind_run.Cancelled):
+        store.update("0", pages, changed, cancel)
+    assert len(written) == 100  # stopped at the next look
+    written.clear()
+    monkeypatch.setattr(pagefind_run, "written_view", lambda source, target: written.append(target) or real(source, target))
+    site = store.update("0", pages, changed)
+    assert len(written) == 50  # the changed pages not reached before the save
+    assert all((site / f).read_bytes() == pagefind_view.view(pages[f].read_bytes()) for f in pages)
