@@ -257,8 +257,8 @@ class Lists:
             site, langs = self.site, self.site.config.languages
             default = site.config.default_language
             tags = sorted({t for v in site.stories[default].values() for t in v.tags})
-            groups = [[(l, make(l), True) for l in langs]
-                      for make in (urls.home, urls.stories, urls.timeline, urls.tags, urls.search)]
+            groups = [[(l, url_of(l), True) for l in langs]
+                      for url_of in (urls.home, urls.stories, urls.timeline, urls.tags, urls.search)]
             for type_ in ENTITY_ORDER:
                 groups.append([(l, urls.entity_index(l, type_), True) for l in langs])
             groups += [[(l, urls.tag(l, tag), True) for l in langs] for tag in tags]
