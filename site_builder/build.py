@@ -162,8 +162,12 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
         staging = Staging.beside(options.out, flat=previous is not None, create=options.write)
         report.lap("plan")
         try:
+            if len(plan.todo) >= PARALLEL_THRESHOLD:
+                renderer.before_fork(plan.todo)
             with heap.rendering():  # the renderer too is shared with the workers: frozen before they fork
                 pages = render_pages(renderer, plan, planner.cost, options, previous, staging, report, progress, done)
+            renderer.forget()  # the search stage needs the room (serve's later pages need no memo)
+            collector.give_back()
             report.lap("render")
             pages.update(stage_static_files(statics, options, previous, staging, report))
             if not options.write:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -149,6 +150,22 @@ class Renderer:
             found = self.orders[lang, type_] = sorted(self.site.entities_of(type_),
                                                       key=lambda e: key(e.name.pick(lang, self.default)[0]))
         return found
+
+    def before_fork(self, routes: Iterable[Route]) -> None:
+        """Make here what every render process would make for itself, so that the forked
+        workers share one copy: the index orders, which every timeline page uses (sorting by
+        pinyin loads pypinyin's dictionaries, ~50 MB in each process that does it)."""
+        for lang in sorted({route.lang for route in routes if route.kind in ("timeline", "entity_index")}):
+            for type_ in ENTITY_ORDER:
+                self.index_order(lang, type_)
+            self.all_tags(lang)
+
+    def forget(self) -> None:
+        """Drop what pages shared while rendering (story items, cards, links): the stage after
+        the render, the search index, needs the memory and renders nothing."""
+        self.memo.items.clear()
+        self.memo.cards.clear()
+        self.memo.links.clear()
 
     def all_tags(self, lang: str) -> list[str]:
         """Every tag of the language's stories, sorted (once per process: every timeline page offers them)."""
