@@ -1,5 +1,6 @@
 """Long lists split into pages: the timeline, the archive, an entity's stories and events,
-a topic's stories and the editors' translation status.
+a topic's stories, the indexes of people, organisations and places, and the editors'
+translation status.
 
 A list longer than the site's page size (site.yaml `page_size`, else `PAGE_SIZE`) becomes pages
 of that many entries: the first keeps the list's URL, page n is `<list URL>page/<n>/`. Pages
@@ -11,7 +12,8 @@ Where the boundaries fall, chosen so that the usual edit (a new story, dated tod
 few of them as it can: the timeline is cut from its oldest entry (a new story lands on the
 last page), the archive from its newest (its order: a new story shifts every page by one), an
 entity's stories from the newest and its events from the newest backwards, page n showing
-the n-th chunk of each. Planning (plan.py) declares each page's entries as its dependencies;
+the n-th chunk of each; an index in its language's order (render.py: the alphabet, pinyin
+for Chinese), with a jump to the page where each initial starts. Planning (plan.py) declares each page's entries as its dependencies;
 rendering (render.py) takes its slice from here, computed once per process and language.
 """
 
@@ -184,6 +186,8 @@ class Lists:
             return len(self.tag(lang, key)[1])
         if kind == "translations":
             return len(self.translations()[0])
+        if kind == "entity_index":  # the same in every language: every entity has a page in each
+            return max(1, -(-len(self.site.entities_of(key)) // self.size))
         return 1
 
     def first_url(self, kind: str, lang: str, key: str = "") -> str:
@@ -195,6 +199,8 @@ class Lists:
             return urls.tag(lang, key)
         if kind == "translations":
             return urls.translations(lang)
+        if kind == "entity_index":
+            return urls.entity_index(lang, key)
         return urls.entity(lang, self.site.entities[key])
 
     def paging(self, kind: str, lang: str, key: str, number: int) -> Paging | None:
@@ -267,7 +273,8 @@ class Lists:
             groups += [[(l, urls.entity(l, entity), True) for l in langs] for entity in site.entities.values()]
             # pages 2… of split lists: a language whose list is shorter has its last page as
             # the alternate, not a real translation
-            keys = [("archive", ""), ("timeline", "")] + [("entity", i) for i in site.entities] + [("tag", t) for t in tags]
+            keys = [("archive", ""), ("timeline", ""), *(("entity_index", t) for t in ENTITY_ORDER)]
+            keys += [("entity", i) for i in site.entities] + [("tag", t) for t in tags]
             for kind, key in keys:
                 counts = {l: self.count(kind, l, key) for l in langs}
                 for n in range(2, max(counts.values()) + 1):

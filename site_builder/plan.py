@@ -119,10 +119,8 @@ class Planner:
             for tag in sorted({t for v in versions.values() for t in v.tags}):
                 routes += self.tag_routes(lang, tag)
             routes += [self.story_route(lang, slug) for slug in versions]
-            counts = self.site.mentions[lang]
-            for type_ in ENTITY_ORDER:  # names (looked up) and how many stories name each
-                named = [(e.id, len(counts.get(e.id, ()))) for e in site.entities_of(type_)]
-                routes.append(Route(urls.entity_index(lang, type_), "entity_index", lang, type_, deps=(digest(named),)))
+            for type_ in ENTITY_ORDER:
+                routes += self.index_routes(lang, type_)
             for entity in site.entities.values():
                 deps = self.entity_deps(lang, entity)
                 routes += self.entity_routes(lang, entity, deps)
@@ -171,7 +169,7 @@ class Planner:
             return 1.0 + DATA_COST_PER_STORY.get(route.url.rsplit("/", 1)[-1], 0.0) * len(self.site.stories[self.default])
         if route.kind in COST_PER_STORY:
             listed = len(self.site.stories[route.lang or self.default])
-            if route.kind in ("archive", "timeline", "tag", "translations") and self.lists.count(route.kind, route.lang, route.key) > 1:
+            if route.kind in ("archive", "timeline", "tag", "translations", "entity_index") and self.lists.count(route.kind, route.lang, route.key) > 1:
                 listed = self.lists.size
             return 1.0 + COST_PER_STORY[route.kind] * listed
         return 1.0
@@ -199,6 +197,18 @@ class Planner:
         def shown(chunk: list) -> str:
             return digest(*((i.story if kind == "timeline" else i).head_digest for i in chunk))
         return [Route(page_url(first, n), kind, lang, deps=(shared, shown(chunk)), page=n) for n, chunk in enumerate(chunks, 1)]
+
+    def index_routes(self, lang: str, type_: str) -> list[Route]:
+        """The index of a type, or its pages: each depends on every entity's name in the
+        language (what the order is made from: a renamed entity may move to another page) and
+        how many stories name it, and on how many pages there are; what else a page shows of
+        an entity is looked up. Not on the order itself: it is sorted only when rendered."""
+        counts = self.site.mentions[lang]
+        named = [(e.id, e.name.pick(lang, self.default)[0], len(counts.get(e.id, ()))) for e in self.site.entities_of(type_)]
+        count = self.lists.count("entity_index", lang, type_)
+        deps = (digest(named),) if count == 1 else (digest(named), str(count))
+        return [Route(page_url(urls.entity_index(lang, type_), n), "entity_index", lang, type_, deps=deps, page=n)
+                for n in range(1, count + 1)]
 
     def tag_routes(self, lang: str, tag: str) -> list[Route]:
         """A topic's page, or pages: each depends on the heads of the stories it shows, how

@@ -10,8 +10,9 @@ Environments).
 from __future__ import annotations
 
 import traceback
+import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -38,12 +39,26 @@ class RenderedPage:
 
 
 def sort_key_for(lang: str) -> Callable[[str], tuple]:
-    """Index order: pinyin for Chinese (pypinyin), case-folded alphabet otherwise."""
+    """Index order: pinyin for Chinese (pypinyin), case-folded alphabet otherwise. A name in
+    Latin letters in the Chinese index ("KOTRA") goes under its letter among the pinyin, as
+    in a Chinese phone book (pypinyin leaves it as it is: case-folded here)."""
     if lang == "zh":
         from pypinyin import Style, lazy_pinyin
 
-        return lambda text: (lazy_pinyin(text, style=Style.TONE3), text)
+        return lambda text: ([part.casefold() for part in lazy_pinyin(text, style=Style.TONE3)], text)
     return lambda text: (text.casefold(), text)
+
+
+def initial_for(lang: str) -> Callable[[str], str]:
+    """The letter a name is indexed under: its first letter without accents (the pinyin
+    initial for Chinese), upper case; '#' for a name that starts otherwise."""
+    def letter(text: str) -> str:
+        base = unicodedata.normalize("NFKD", text[:1]).upper()[:1]
+        return base if "A" <= base <= "Z" else "#"
+    if lang == "zh":
+        key = sort_key_for(lang)
+        return lambda text: letter("".join(key(text)[0])[:1] or text)
+    return letter
 
 
 class Renderer:
@@ -138,8 +153,36 @@ class Renderer:
 
     def page_entity_index(self, page: PageHelpers, route: Route):
         lang, type_ = route.lang, route.key
-        return "entity_index.html", {"type": type_, "entities": self.index_order(lang, type_),
-                                     "counts": self.mention_counts[lang]}
+        order = self.index_order(lang, type_)
+        paging = self.lists.paging("entity_index", lang, type_, route.page)
+        if paging is None:
+            return "entity_index.html", {"type": type_, "entities": order, "counts": self.mention_counts[lang], "paging": None}
+        size = self.lists.size
+        shown = order[(route.page - 1) * size:route.page * size]
+        return "entity_index.html", {"type": type_, "entities": shown, "counts": self.mention_counts[lang],
+                                     "paging": paging, "initials": self.index_initials(lang, type_),
+                                     "first_of": {e.id: letter for letter, e in self.first_of_initials(lang, type_, shown)}}
+
+    def index_initials(self, lang: str, type_: str) -> list[tuple[str, int]]:
+        """(initial, number of the index page where it starts), in the index's order: the
+        letter jump of a split index."""
+        found = self.orders.get((lang, type_, "initials"))
+        if found is None:
+            order, size, seen = self.index_order(lang, type_), self.lists.size, {}
+            for n, (letter, entity) in enumerate(self.first_of_initials(lang, type_, order, every=True)):
+                seen.setdefault(letter, n // size + 1)
+            found = self.orders[lang, type_, "initials"] = list(seen.items())
+        return found
+
+    def first_of_initials(self, lang: str, type_: str, entities: list, every: bool = False):
+        """(initial, entity) for each entity of `entities` (in index order) that is the first
+        of its initial there; with `every`, for every entity."""
+        initial, last = initial_for(lang), None
+        for entity in entities:
+            letter = initial(entity.name.pick(lang, self.default)[0])
+            if every or letter != last:
+                yield letter, entity
+            last = letter
 
     def index_order(self, lang: str, type_: str) -> list:
         """The entities of a type in the language's index order: sorted once per process, since

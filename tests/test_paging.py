@@ -192,6 +192,39 @@ def test_editors_translation_page_is_split_worst_first(make_site):
     assert broken_links(public, BASE_PATH) == []
 
 
+def test_indexes_are_split_with_a_jump_to_each_initial(make_site):
+    """At 100,000 stories the people index named 20,000 people (~5 MB): an index longer than
+    the page size is split in its language's order (pinyin in Chinese), with a jump to the
+    page where each initial starts; page n switches to page n in the other language."""
+    root = make_site(SMALL)  # places: China 中国, Chongqing 重庆, Gyeonggi Province 京畿道
+    build(root)
+    public = root / "public"
+    for lang, order, initials in (("en", ["China", "Chongqing", "Gyeonggi Province"], [("C", 1), ("G", 2)]),
+                                  ("zh", ["重庆", "京畿道", "中国"], [("C", 1), ("J", 1), ("Z", 2)])):
+        pages = pages_of(public, f"{lang}/places/")
+        assert pages == [f"{lang}/places/", f"{lang}/places/page/2/"]
+        parsed = [parse(public / url / "index.html") for url in pages]
+        assert [name for page in parsed for name in index_names(page)] == order
+        jump = [(a["href"], text) for page in parsed[:1] for stack, text in page.texts
+                if stack[-1][0] == "a" and any("initial-jump" in at.get("class", "") for _, at in stack)
+                for a in [stack[-1][1]]]
+        assert [text for _, text in jump] == [letter for letter, _ in initials]
+        for (href, letter), (_, number) in zip(jump, initials):
+            target, anchor = href.split("#")
+            assert (target == "") == (number == 1) and anchor == f"initial-{letter}"
+            assert anchor in parsed[number - 1].ids
+    switch = [a["href"] for a in parse(public / "en/places/page/2/index.html").find("a", rel="alternate")]
+    assert switch == ["../../../../zh/places/page/2/"]
+    sitemap = (public / "sitemap.xml").read_text("utf-8")
+    assert "/en/places/page/2/</loc>" in sitemap and "/zh/places/page/2/</loc>" in sitemap
+    assert broken_links(public, BASE_PATH) == []
+
+
+def index_names(page) -> list[str]:
+    return [text for stack, text in page.texts if stack and stack[-1][0] == "a"
+            and any(a.get("class") == "entity-index" for _, a in stack)]
+
+
 def test_small_site_keeps_single_pages(make_site):
     root = make_site(EXTRA)  # the same content under the default page size
     build(root)
