@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 
 KINDS = [("search.js", r"/static/search\.js$"), ("Pagefind JS", r"/pagefind/pagefind(-worker)?\.js$"),
          ("Pagefind WebAssembly", r"\.pagefind$"), ("entry + metadata", r"(pagefind-entry\.json|\.pf_meta)$"),
-         ("names list", r"/names\.\w+\.json$"), ("index chunks", r"\.pf_index$"), ("filters", r"\.pf_filter$"),
+         ("names list", r"/names\.\w+\.\d+\.json$"), ("index chunks", r"\.pf_index$"), ("filters", r"\.pf_filter$"),
          ("result fragments", r"\.pf_fragment$")]
 
 

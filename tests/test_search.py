@@ -52,10 +52,17 @@ def test_filters_and_names_of_every_script(make_site):
     story = parse(root / "public/zh/stories/gbsa-centre/index.html")
     filters = [attrs["data-pagefind-filter"] for _, attrs in story.elements if "data-pagefind-filter" in attrs]
     assert filters == ["kind:story", "tag", "year:2024"]
-    names = json.loads((root / "public/pagefind/names.zh.json").read_text("utf-8"))
-    assert ["zh/orgs/gbsa/", "Gyeonggi Business & Science Accelerator", "org",
-            ["Gyeonggi Business & Science Accelerator", "GBSA"]] in names
-    assert ["zh/places/chongqing/", "重庆", "place", ["Chongqing", "重庆"]] in names
+    def listed(name: str) -> list:  # the names file search.js fetches for a query of this name
+        return json.loads((root / f"public/pagefind/names.zh.{search.name_bucket(name)}.json").read_text("utf-8"))
+
+    gbsa = ["zh/orgs/gbsa/", "Gyeonggi Business & Science Accelerator", "org", ["Gyeonggi Business & Science Accelerator", "GBSA"]]
+    assert gbsa in listed("GBSA") and gbsa in listed("gyeonggi business")
+    chongqing = ["zh/places/chongqing/", "重庆", "place", ["Chongqing", "重庆"]]
+    assert chongqing in listed("重庆") and chongqing in listed("chongqing")
+    assert search.name_bucket("重庆") != search.name_bucket("chongqing")
+    files = sorted((root / "public/pagefind").glob("names.zh.*.json"))
+    assert len(files) == search.NAME_BUCKETS  # every one, so that no fetch of search.js fails
+    assert sum(chongqing in json.loads(f.read_text("utf-8")) for f in files) == 2  # its two names' files
 
 
 def test_search_page_in_both_languages_sitemap_switch_and_header_box(make_site):

@@ -200,6 +200,22 @@ def test_search_files_load_only_when_a_reader_starts_to_search(site, browser):
     context.close()
 
 
+def test_a_search_fetches_only_the_names_files_of_its_letters(site, browser):
+    """The exact-name list is in files by first letter (whole, 281 KB at 10,000 stories): a
+    one-word search fetches one of them, a Chinese query those of its characters, and the
+    names are still found (search.py `name_bucket`, search.js `buckets`)."""
+    context = browser.new_context()
+    tab = context.new_page()
+    fetched = ("() => performance.getEntriesByType('resource').map(e => e.name)"
+               ".filter(n => /[/]names[.]/.test(n)).map(n => n.split('/').pop())")
+    for lang, query, expected in (("en", "Chongqing", "places/chongqing/"), ("zh", "谁是朴宝生", "people/park-bo-saeng/")):
+        _, links = results(tab, f"{site}{lang}/search/?q={quote(query)}")
+        assert f"{lang}/{expected}" in links[:3]
+        letters = query[:1].lower() if lang == "en" else query
+        assert sorted(tab.evaluate(fetched)) == sorted({f"names.{lang}.{ord(c) % 32}.json" for c in letters})
+    context.close()
+
+
 def test_search_page_without_javascript_links_to_the_indexes(site, browser):
     context = browser.new_context(java_script_enabled=False)
     tab = context.new_page()

@@ -1,10 +1,11 @@
 // Search on Pagefind's JS API, loaded by site.js only when a reader starts to search.
 // Results: first the entities whose name matches the query exactly or is contained in it
-// (pagefind/names.<lang>.json: Pagefind's browser-side segmentation can split a Chinese
+// (pagefind/names.<lang>.<n>.json: Pagefind's browser-side segmentation can split a Chinese
 // name differently from its indexer, CloudCannon/pagefind#1237), then Pagefind's full-text
 // results. Every string comes from the page (the catalogs), never from this file.
 let engine = null;
-const namesByLang = {};
+const namesFiles = {}; // "<lang>.<n>" → the entries of that names file
+const NAME_BUCKETS = 32; // as search.py's: a name is listed in the file of its first letter
 
 function absolute(form, path) { return new URL(form.dataset.root + path, document.baseURI).href; }
 
@@ -25,11 +26,27 @@ function pagefind(form) {
   return engine;
 }
 
-function names(form) {
+// The names files a query needs: those of its words' first letters; of all its characters
+// when it has Chinese in it (a name is found anywhere in "韩国SK海力士" or "京畿道和重庆").
+function buckets(query) {
+  const text = query.normalize("NFKC").toLowerCase();
+  const chars = HAN.test(text) ? [...text] : words(query).trim().split(" ").map((w) => [...w][0]);
+  const found = new Set();
+  for (const c of chars) if (c && /[\p{L}\p{N}]/u.test(c)) found.add(c.codePointAt(0) % NAME_BUCKETS);
+  return [...found];
+}
+
+function names(form, query) {
   const lang = form.dataset.lang;
-  namesByLang[lang] = namesByLang[lang] || fetch(absolute(form, "pagefind/names." + lang + ".json"))
-    .then((r) => (r.ok ? r.json() : [])).catch(() => []);
-  return namesByLang[lang];
+  return Promise.all(buckets(query).map((n) => {
+    const key = lang + "." + n;
+    namesFiles[key] = namesFiles[key] || fetch(absolute(form, "pagefind/names." + key + ".json"))
+      .then((r) => (r.ok ? r.json() : [])).catch(() => []);
+    return namesFiles[key];
+  })).then((lists) => {
+    const seen = new Set(); // an entity is in the file of each of its names
+    return lists.flat().filter(([url]) => !seen.has(url) && seen.add(url));
+  });
 }
 
 // Case, width, spaces and name punctuation do not matter: "Lee Jae-myung" = "lee jaemyung".
@@ -83,7 +100,7 @@ function highlighted(text, query) {
 
 // One search: [{url, title, kind, date, snippet}], names first; `more()` gives the next ones.
 async function search(form, query, filters, size) {
-  const [pf, list] = await Promise.all([pagefind(form), names(form)]);
+  const [pf, list] = await Promise.all([pagefind(form), names(form, query)]);
   const picked = {};
   for (const [key, value] of Object.entries(filters)) if (value) picked[key] = value;
   const direct = nameMatches(list, query, picked).map((m) => ({
@@ -179,7 +196,7 @@ export function header(form) {
   });
   form.addEventListener("focusout", (e) => { if (!form.contains(e.relatedTarget)) close(); });
   input.addEventListener("focus", () => { if (options.length && input.value.trim()) { popup.hidden = false; input.setAttribute("aria-expanded", "true"); } });
-  pagefind(form).catch(() => {}); names(form); // start loading while the reader types
+  pagefind(form).catch(() => {}); // start loading while the reader types
   if (input.value.trim()) run();
 }
 
