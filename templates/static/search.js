@@ -1,16 +1,13 @@
-// Search on Pagefind's JS API, loaded by site.js only when a reader starts to search.
-// Results: first the entities whose name matches the query exactly or is contained in it
-// (pagefind/names.<lang>.<n>.json: Pagefind's browser-side segmentation can split a Chinese
-// name differently from its indexer, CloudCannon/pagefind#1237), then Pagefind's full-text
-// results. Every string comes from the page (the catalogs), never from this file.
+// Search on Pagefind's JS API, loaded by site.js when a reader starts to search. Results:
+// the entities whose name is the query or in it (pagefind/names.*: Pagefind's browser-side
+// segmentation can split a Chinese name, CloudCannon/pagefind#1237), then Pagefind's.
+// Every string comes from the page (the catalogs).
 let engine = null;
-const namesFiles = {}; // "<lang>.<n>" → the entries of that names file
-const NAME_BUCKETS = 32; // as search.py's: a name is listed in the file of its first letter
+const namesFiles = {}, NAME_BUCKETS = 32; // as search.py's name_bucket
 
 function absolute(form, path) { return new URL(form.dataset.root + path, document.baseURI).href; }
 
-// A large site's index is in shards (pagefind/shards.json lists all but the first, which is
-// pagefind/ itself): each is merged into the first, reusing its WebAssembly.
+// Shards (pagefind/shards.json: all but the first, pagefind/ itself) merge into the first.
 function pagefind(form) {
   engine = engine || Promise.all([
     import(absolute(form, "pagefind/pagefind.js")),
@@ -19,15 +16,14 @@ function pagefind(form) {
     const options = { excerptLength: 26 };
     await pf.options(options);
     await pf.init();
-    // A path from the site's root, as Pagefind derives the first bundle's from its import.
+    // A path from the site's root, as Pagefind derives the first's from its import.
     await Promise.all(shards.map((dir) => pf.mergeIndex(new URL(absolute(form, "pagefind/" + dir)).pathname, options)));
     return pf;
   });
   return engine;
 }
 
-// The names files a query needs: those of its words' first letters; of all its characters
-// when it has Chinese in it (a name is found anywhere in "韩国SK海力士" or "京畿道和重庆").
+// The names files of a query's first letters; of every character if Chinese ("谁是李在明").
 function buckets(query) {
   const text = query.normalize("NFKC").toLowerCase();
   const chars = HAN.test(text) ? [...text] : words(query).trim().split(" ").map((w) => [...w][0]);
@@ -44,7 +40,7 @@ function names(form, query) {
       .then((r) => (r.ok ? r.json() : [])).catch(() => []);
     return namesFiles[key];
   })).then((lists) => {
-    const seen = new Set(); // an entity is in the file of each of its names
+    const seen = new Set();
     return lists.flat().filter(([url]) => !seen.has(url) && seen.add(url));
   });
 }
