@@ -167,7 +167,8 @@ def build_once(options: BuildOptions, progress: Callable[[int, int], None] | Non
             with heap.rendering():  # the renderer too is shared with the workers: frozen before they fork
                 pages = render_pages(renderer, plan, planner.cost, options, previous, staging, report, progress, done)
             renderer.forget()  # the search stage needs the room (serve's later pages need no memo)
-            collector.give_back()
+            if not state.in_memory:  # serve's next build would only take it back, page by page
+                collector.give_back()
             report.lap("render")
             pages.update(stage_static_files(statics, options, previous, staging, report))
             if not options.write:
