@@ -61,6 +61,11 @@ def initial_for(lang: str) -> Callable[[str], str]:
     return letter
 
 
+def anchor_of(letter: str) -> str:
+    """The id of the entry where an initial starts on an index page."""
+    return "initial-" + ("other" if letter == "#" else letter)
+
+
 class Renderer:
     """Renders routes of one Site with one Environment per language."""
 
@@ -157,32 +162,31 @@ class Renderer:
         paging = self.lists.paging("entity_index", lang, type_, route.page)
         if paging is None:
             return "entity_index.html", {"type": type_, "entities": order, "counts": self.mention_counts[lang], "paging": None}
-        size = self.lists.size
-        shown = order[(route.page - 1) * size:route.page * size]
+        start, size = (route.page - 1) * self.lists.size, self.lists.size
+        shown, letters = order[start:start + size], self.index_letters(lang, type_)[start:start + size]
+        starts = {}  # the first entity of each initial on this page → its anchor
+        for entity, letter, before in zip(shown, letters, [None, *letters]):
+            if letter != before:
+                starts[entity.id] = anchor_of(letter)
         return "entity_index.html", {"type": type_, "entities": shown, "counts": self.mention_counts[lang],
-                                     "paging": paging, "initials": self.index_initials(lang, type_),
-                                     "first_of": {e.id: letter for letter, e in self.first_of_initials(lang, type_, shown)}}
+                                     "paging": paging, "initials": self.index_initials(lang, type_), "starts": starts}
 
-    def index_initials(self, lang: str, type_: str) -> list[tuple[str, int]]:
-        """(initial, number of the index page where it starts), in the index's order: the
-        letter jump of a split index."""
-        found = self.orders.get((lang, type_, "initials"))
+    def index_letters(self, lang: str, type_: str) -> list[str]:
+        """The initial of each entity of the index, in its order (once per process)."""
+        found = self.orders.get((lang, type_, "letters"))
         if found is None:
-            order, size, seen = self.index_order(lang, type_), self.lists.size, {}
-            for n, (letter, entity) in enumerate(self.first_of_initials(lang, type_, order, every=True)):
-                seen.setdefault(letter, n // size + 1)
-            found = self.orders[lang, type_, "initials"] = list(seen.items())
+            initial = initial_for(lang)
+            found = self.orders[lang, type_, "letters"] = [initial(e.name.pick(lang, self.default)[0])
+                                                           for e in self.index_order(lang, type_)]
         return found
 
-    def first_of_initials(self, lang: str, type_: str, entities: list, every: bool = False):
-        """(initial, entity) for each entity of `entities` (in index order) that is the first
-        of its initial there; with `every`, for every entity."""
-        initial, last = initial_for(lang), None
-        for entity in entities:
-            letter = initial(entity.name.pick(lang, self.default)[0])
-            if every or letter != last:
-                yield letter, entity
-            last = letter
+    def index_initials(self, lang: str, type_: str) -> list[tuple[str, str, int]]:
+        """(initial, its anchor, number of the index page where it starts), in the index's
+        order: the letter jump of a split index."""
+        pages: dict[str, int] = {}
+        for n, letter in enumerate(self.index_letters(lang, type_)):
+            pages.setdefault(letter, n // self.lists.size + 1)
+        return [(letter, anchor_of(letter), number) for letter, number in pages.items()]
 
     def index_order(self, lang: str, type_: str) -> list:
         """The entities of a type in the language's index order: sorted once per process, since
