@@ -255,8 +255,8 @@ def indexed_files(site: Site, layout: Layout, stale: list[int], out: Path, jobs:
     store, digests = None, None
     if views is not None:
         root, pages = views
-        store = pagefind_run.ViewStore(root / f"shards-{layout.count}")
-        pagefind_run.ViewStore(root).keep_only({store.root.name})  # another layout's trees
+        store = pagefind_run.ViewStore(root / f"views-{layout.count}")
+        pagefind_run.ViewStore(root).keep_only({store.root.name})  # another layout's, or an older store's
         digests = {urls.file_of(url): record.search for url, record in pages.items() if record.search}
 
     def placed(shard: int, bundle: dict[str, bytes]) -> dict[str, bytes]:

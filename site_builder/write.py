@@ -138,7 +138,7 @@ def prepare(out: Path) -> None:
             continue
         kind, _, rest = entry.name[len(prefix):].partition("-")
         pid = rest.split("-")[0]
-        if kind not in ("staging", "old", DISCARDED.strip(".-")) or not pid.isdigit() or _running(int(pid)):
+        if kind not in ("staging", "old", DISCARDED.strip(".-")) or not pid.isdigit() or running(int(pid)):
             continue
         if kind == "discard" and time.time() - entry.stat(follow_symlinks=False).st_mtime < STALE_DISCARD:
             continue  # its `rm` outlives the build that started it, and may still be at work
@@ -148,7 +148,8 @@ def prepare(out: Path) -> None:
             discard(Path(entry.path), out, later=kind != "staging")
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process `pid` is alive (or not ours to tell: taken as alive)."""
     if pid == os.getpid():
         return True
     try:

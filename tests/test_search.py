@@ -132,18 +132,21 @@ def test_a_view_is_the_html_lang_and_the_whole_indexed_element():
 
 def test_pages_views_give_the_bundle_the_pages_give(tmp_path):
     """Pagefind is given each page's view (pagefind_view.py), not the page: on the bundled
-    site the bundle is byte for byte the one the whole pages give."""
+    site the bundle is byte for byte the one the whole pages give. (Pagefind numbers the pages
+    in the order it lists their directories: the whole pages are written where the views are,
+    in the same order.)"""
     out = tmp_path / "public"
     build_site(tmp_path, content=REPO / "content", templates=TEMPLATES, out=out, cache_dir=tmp_path / "cache")
     indexed = sorted(f for f in tree(out) if search.is_indexed(f))
     assert len(indexed) > 100 and all(pagefind_view.view((out / f).read_bytes()) for f in indexed)
     from_views = pagefind_run.bundles({0: {f: out / f for f in indexed}}, out, 2)[0]
-    whole = tmp_path / "work"
-    for f in indexed:
-        (whole / "0" / "site" / f).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out / f, whole / "0" / "site" / f)
-    pagefind_run.run(whole, [0], out, 1)
-    assert from_views == pagefind_run.read_bundle(whole / "0" / "bundle", out)
+    whole = pagefind_run.scratch_directory(out)
+    try:
+        pagefind_run.write_views({f: (out / f).read_bytes() for f in indexed}, whole / "0" / "site")
+        pagefind_run.run(whole, [0], out, 1)
+        assert from_views == pagefind_run.read_bundle(whole / "0" / "bundle", out)
+    finally:
+        shutil.rmtree(whole)
 
 
 def test_the_same_pages_give_the_same_index(make_site, tmp_path):
@@ -372,51 +375,64 @@ def views_store(root: Path) -> Path:
     return store
 
 
-def test_a_re_index_writes_only_the_views_that_changed_and_equals_a_clean_build(make_site, tmp_path, monkeypatch):
+def test_a_re_index_makes_only_the_views_that_changed_and_equals_a_clean_build(make_site, tmp_path, monkeypatch):
     """The views Pagefind reads are kept in .cache between builds (pagefind_run.ViewStore):
-    re-indexing a shard after a story edit writes the views of that story's pages only
-    (writing all of a 3,300-page shard was a third of a one-story edit at 10,000 stories)."""
+    re-indexing a shard after a story edit makes the views of that story's pages only
+    (making all of a 3,300-page shard was a third of a one-story edit at 10,000 stories)."""
     root = make_site({"content/site.yaml": SITE_YAML + "search_shard_size: 8\n"})  # 2 shards
     build_site(root)
     store = views_store(root)
-    assert sorted(p.name for p in store.iterdir()) == ["shards-2"]
-    written, real = [], pagefind_run.written_view
-    monkeypatch.setattr(pagefind_run, "written_view", lambda source, target: written.append(target) or real(source, target))
+    assert sorted(p.name for p in store.iterdir()) == ["views-2"]
+    assert sorted(p.name for p in (store / "views-2").iterdir()) == ["0.views", "1.views"]
+    made, real = [], pagefind_run.made_view
+    monkeypatch.setattr(pagefind_run, "made_view", lambda source: made.append(real(source)) or made[-1])
     edit_story(root)
     build_site(root)
-    # shards-2/<shard>/site/…: the English page's (the Chinese one's view is as it was: its
-    # stale notice is not indexed)
-    assert [p.relative_to(store).parts[3:] for p in written] == [("en", "stories", "gbsa-centre", "index.html")]
+    # the English page's (the Chinese one's view is as it was: its stale notice is not indexed)
+    assert len(made) == 1 and b'<html lang="en">' in made[0] and b"A new paragraph about the centre." in made[0]
     assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
-    (root / "content/site.yaml").write_text(SITE_YAML, "utf-8")  # another layout: the old trees go
+    (root / "content/site.yaml").write_text(SITE_YAML, "utf-8")  # another layout: the old store goes
     build_site(root)
-    assert sorted(p.name for p in store.iterdir()) == ["shards-1"]
+    assert sorted(p.name for p in store.iterdir()) == ["views-1"]
     assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
-def test_a_damaged_or_half_written_views_store_is_not_trusted(make_site, tmp_path):
-    """A view changed in the store is written again, a file of no page is removed, and a tree
-    without its views.json (a build stopped while changing it) is written again."""
+def test_a_damaged_views_store_is_not_trusted(make_site, tmp_path, monkeypatch):
+    """A store whose bytes changed fails its seal: every view of the shard is made again."""
     root = make_site()
     build_site(root)
-    (shard,) = (views_store(root) / "shards-1").iterdir()  # the one shard
-    view = shard / "site/en/stories/gbsa-centre/index.html"
-    view.write_bytes(view.read_bytes().replace(b"</body>", b"<p>Tampered words</p></body>"))
-    stray = shard / "site/en/stories/stray/index.html"
-    stray.parent.mkdir(parents=True)
-    stray.write_bytes(view.read_bytes().replace(b"Tampered", b"Stray"))
+    (pack,) = (views_store(root) / "views-1").iterdir()  # the one shard
+    data = pack.read_bytes()
+    pack.write_bytes(data[:-40] + bytes(40))
+    made, real = [], pagefind_run.made_view
+    monkeypatch.setattr(pagefind_run, "made_view", lambda source: made.append(source) or real(source))
     edit_story(root)
     build_site(root)
-    assert b"Tampered" not in view.read_bytes() and not stray.exists()
+    assert len(made) == len([f for f in tree(root / "public") if search.is_indexed(f)])
     assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
-    (shard / "views.json").unlink()
-    other = shard / "site/zh/stories/gbsa-centre/index.html"  # a page whose view the edit leaves
-    was, stat = other.read_bytes(), other.stat()
-    other.write_bytes(was.replace(b"<body>", b"<BODY>"))
-    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # size and mtime would not tell; the missing views.json does
-    edit_story(root, "Another paragraph.")
+
+
+def test_search_work_is_done_in_scratch_and_left_nowhere(make_site, tmp_path, monkeypatch):
+    """Views and bundles go to SCRATCH (memory on Linux) when it can be written, else beside
+    the output; either way nothing is left after a build, and what a killed build left in
+    SCRATCH is removed."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    dead = scratch / f"{pagefind_run.SCRATCH_PREFIX}999999999-abc"  # no such process
+    alive = scratch / f"{pagefind_run.SCRATCH_PREFIX}{os.getpid()}-abc"
+    for left in (dead, alive):
+        (left / "0/site").mkdir(parents=True)
+    monkeypatch.setattr(pagefind_run, "SCRATCH", scratch)
+    used, real = [], pagefind_run.scratch_directory
+    monkeypatch.setattr(pagefind_run, "scratch_directory", lambda out: used.append(real(out)) or used[-1])
+    root = make_site()
     build_site(root)
-    assert other.read_bytes() == was and (shard / "views.json").is_file()
+    assert used and all(u.parent == scratch for u in used)
+    assert sorted(p.name for p in scratch.iterdir()) == [alive.name]
+    monkeypatch.setattr(pagefind_run, "SCRATCH", tmp_path / "none")  # no such directory
+    edit_story(root)
+    build_site(root)
+    assert used[-1].parent == root and not used[-1].exists()
     assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
@@ -436,10 +452,10 @@ def test_a_full_disk_under_the_views_store_writes_the_views_afresh(make_site, tm
     assert tree(root / "public") == clean_tree(root, tmp_path / "clean")
 
 
-def test_views_stopped_by_a_save_are_listed_as_they_are(tmp_path, monkeypatch):
-    """serve stops re-indexing when a save arrives, possibly while views are being written
-    (it is looked at every 100 files): the store then lists what it holds, so the next
-    re-index writes only what is still out of date."""
+def test_views_stopped_by_a_save_are_kept_as_they_are(tmp_path, monkeypatch):
+    """serve stops re-indexing when a save arrives, possibly while views are being made
+    (it is looked at every 100 files): the store then keeps what was made, so the next
+    re-index makes only what is still out of date."""
     pages = {}
     for n in range(250):
         page = tmp_path / f"public/en/stories/s{n}/index.html"
@@ -453,20 +469,22 @@ def test_views_stopped_by_a_save_are_listed_as_they_are(tmp_path, monkeypatch):
         pages[f].write_text(pages[f].read_text("utf-8").replace("Story", "Changed story"), "utf-8")
     changed = {f: pagefind_view.digest(path.read_bytes()) for f, path in pages.items()}
     cancel = threading.Event()
-    written, real = [], pagefind_run.written_view
+    made, real = [], pagefind_run.made_view
 
-    def stop_at_the_fiftieth(source, target):
-        written.append(target)
-        if len(written) == 50:
+    def stop_at_the_fiftieth(source):
+        made.append(source)
+        if len(made) == 50:
             cancel.set()
-        return real(source, target)
+        return real(source)
 
-    monkeypatch.setattr(pagefind_run, "written_view", stop_at_the_fiftieth)
+    monkeypatch.setattr(pagefind_run, "made_view", stop_at_the_fiftieth)
     with pytest.raises(pagefind_run.Cancelled):
         store.update("0", pages, changed, cancel)
-    assert len(written) == 100  # stopped at the next look
-    written.clear()
-    monkeypatch.setattr(pagefind_run, "written_view", lambda source, target: written.append(target) or real(source, target))
-    site = store.update("0", pages, changed)
-    assert len(written) == 50  # the changed pages not reached before the save
-    assert all((site / f).read_bytes() == pagefind_view.view(pages[f].read_bytes()) for f in pages)
+    assert len(made) == 100  # stopped at the next look
+    made.clear()
+    monkeypatch.setattr(pagefind_run, "made_view", lambda source: made.append(source) or real(source))
+    views = store.update("0", pages, changed)
+    assert len(made) == 50  # the changed pages not reached before the save
+    assert views == {f: pagefind_view.view(pages[f].read_bytes()) for f in pages}
+    made.clear()
+    assert store.update("0", pages, changed) == views and not made
